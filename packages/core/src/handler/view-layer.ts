@@ -1,0 +1,79 @@
+import { MissingResponse } from '../exceptions';
+import type { HttpRequest } from '../http/request';
+import type { HttpResponse } from '../http/response';
+import type { UrlResolver } from '../urls/resolver';
+import type { View } from '../urls/patterns';
+import type { ViewLayerHooks } from './types';
+
+/**
+ * The innermost handler, shared by both modes (Django's `_get_response`): resolve the URL, run the
+ * `processView` hooks, the view, the `processException` hooks for a view error, then the
+ * `processTemplateResponse` hooks and `render()`. Exceptions it does not handle propagate to the
+ * caller's conversion wrapper.
+ */
+export function createViewLayer(
+  resolver: UrlResolver,
+  hooks: ViewLayerHooks,
+): (request: HttpRequest) => Promise<HttpResponse> {
+  return async function viewLayer(request) {
+    const match = resolver.resolve(request.path);
+    request.resolverMatch = match;
+    let response: HttpResponse | null | undefined | void = null;
+    for (const hook of hooks.view) {
+      response = await hook.run(request, match.view, match.params);
+      if (response != null) break;
+    }
+    if (response == null) {
+      // The WebSocket handshake, when one is pending, happens here: after every processView,
+      // immediately before the view body.
+      const upgrade = request.upgrade;
+      if (upgrade !== null && upgrade.beforeView !== null) await upgrade.beforeView(request, match.view);
+      try {
+        response = await match.view(request, match.params);
+      } catch (error) {
+        response = await processExceptionByMiddleware(hooks, request, error);
+      }
+      if (response == null) {
+        throw new MissingResponse(
+          `The view ${viewName(match.view)} didn't return an HttpResponse object. It returned ${String(response)} instead.`,
+        );
+      }
+    }
+    if (typeof (response as { render?: unknown }).render === 'function') {
+      for (const hook of hooks.templateResponse) {
+        const next: HttpResponse | null | undefined | void = await hook.run(request, response);
+        if (next == null) {
+          throw new MissingResponse(
+            `${hook.owner}.processTemplateResponse didn't return an HttpResponse object. It returned ${String(next)} instead.`,
+          );
+        }
+        response = next;
+      }
+      try {
+        await (response as HttpResponse & { render(): Promise<unknown> }).render();
+      } catch (error) {
+        response = await processExceptionByMiddleware(hooks, request, error);
+      }
+    }
+    return response;
+  };
+}
+
+/** Offers `error` to the `processException` hooks (C, B, A); the first response wins, else rethrow. */
+export async function processExceptionByMiddleware(
+  hooks: Pick<ViewLayerHooks, 'exception'>,
+  request: HttpRequest,
+  error: unknown,
+): Promise<HttpResponse> {
+  for (const hook of hooks.exception) {
+    const response = await hook.run(request, error);
+    if (response != null) return response;
+  }
+  throw error;
+}
+
+/** How error messages name a view: its function name, or its class for a class-based view. */
+export function viewName(view: View): string {
+  const named = view as View & { viewClass?: { name: string } };
+  return named.viewClass?.name ?? (view.name || '<anonymous view>');
+}

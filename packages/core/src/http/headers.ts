@@ -1,0 +1,97 @@
+/** A header value as Node gives it: repeated headers other than `set-cookie` arrive joined. */
+export type RawHeaderValue = string | string[] | undefined;
+
+/**
+ * The request's headers, looked up case-insensitively. A thin view over the object Node already
+ * built (its keys are lower case), so nothing is copied per request.
+ */
+export class RequestHeaders {
+  readonly #raw: Record<string, RawHeaderValue>;
+
+  constructor(raw: Record<string, RawHeaderValue>) {
+    this.#raw = raw;
+  }
+
+  /** The header's value (repeated headers joined with `, `), or `null` when absent. */
+  get(name: string): string | null {
+    const value = this.#raw[name.toLowerCase()];
+    if (value === undefined) return null;
+    return typeof value === 'string' ? value : value.join(', ');
+  }
+
+  has(name: string): boolean {
+    return this.#raw[name.toLowerCase()] !== undefined;
+  }
+
+  /** Every header as `[lowercase name, value]`. */
+  *entries(): IterableIterator<[string, string]> {
+    for (const name of Object.keys(this.#raw)) {
+      const value = this.get(name);
+      if (value !== null) yield [name, value];
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /** The object Node parsed, lower-case keys. */
+  toObject(): Record<string, RawHeaderValue> {
+    return { ...this.#raw };
+  }
+}
+
+/** Header values a user may pass to a response: a record, or pairs. */
+export type HeadersInit = Record<string, string | number> | Iterable<readonly [string, string | number]>;
+
+/**
+ * A response's headers, case-insensitive like Django's `HttpResponse.headers`; the name's case of the
+ * last `set` is the one written to the wire.
+ */
+export class ResponseHeaders {
+  readonly #entries = new Map<string, [name: string, value: string]>();
+
+  constructor(init?: HeadersInit) {
+    if (init === undefined) return;
+    const pairs = Symbol.iterator in init ? init : Object.entries(init);
+    for (const [name, value] of pairs as Iterable<readonly [string, string | number]>) this.set(name, value);
+  }
+
+  get(name: string): string | null {
+    return this.#entries.get(name.toLowerCase())?.[1] ?? null;
+  }
+
+  set(name: string, value: string | number): this {
+    const text = String(value);
+    if (/[\r\n]/.test(text)) throw new TypeError(`Header values can't contain newlines (got one in ${name})`);
+    this.#entries.set(name.toLowerCase(), [name, text]);
+    return this;
+  }
+
+  /** Sets the header only when it is absent (Django's `setdefault`). */
+  setDefault(name: string, value: string | number): this {
+    if (!this.has(name)) this.set(name, value);
+    return this;
+  }
+
+  has(name: string): boolean {
+    return this.#entries.has(name.toLowerCase());
+  }
+
+  delete(name: string): boolean {
+    return this.#entries.delete(name.toLowerCase());
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Every header as `[name as set, value]`. */
+  *entries(): IterableIterator<[string, string]> {
+    for (const entry of this.#entries.values()) yield [entry[0], entry[1]];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+}

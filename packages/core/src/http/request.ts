@@ -1,0 +1,283 @@
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { BadRequest, DisallowedHost } from '../exceptions';
+import type { ResolvedSettings } from '../settings';
+import { mediaType, parseMultipart, type ParsedForm, type UploadedFile } from './body';
+import { parseCookies } from './cookies';
+import { RequestHeaders, type RawHeaderValue } from './headers';
+import { isHostAllowed, splitDomainPort } from './hosts';
+import { QueryDict } from './query-dict';
+import type { WebSocketConnection } from './websocket-connection';
+
+/** What the URL resolver found for a request (Django's `request.resolver_match`). */
+export interface ResolverMatch {
+  /** The view that will run. */
+  readonly view: (...args: never[]) => unknown;
+  /** The converted URL parameters. */
+  readonly params: Record<string, unknown>;
+  /** The URL pattern's name, or `null`. */
+  readonly urlName: string | null;
+  /** The route as written, prefixes included (`blog/posts/<int:id>/`). */
+  readonly route: string;
+}
+
+/** The raw socket of a request that asked to upgrade (set by the server; `null` for plain HTTP). */
+export interface UpgradeContext {
+  readonly incoming: IncomingMessage;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  /** Set by whoever wrote the `101`; from then on no HTTP bytes may be written. */
+  upgraded: boolean;
+  /**
+   * Runs after every `processRequest`/`processView`, immediately before the view body: where a
+   * WebSocket middleware performs the handshake. `null` when nothing is pending.
+   */
+  beforeView: ((request: HttpRequest, view: (...args: never[]) => unknown) => Promise<void>) | null;
+}
+
+/** The application-wide state a request can reach (set by `Application.handle`). */
+export interface RequestApp {
+  readonly settings: ResolvedSettings;
+}
+
+/** How to build an `HttpRequest` without a socket (the test client and request factory use this). */
+export interface HttpRequestInit {
+  method?: string;
+  /** The decoded path, starting with `/`. */
+  path?: string;
+  /** The raw query string, without `?`. */
+  queryString?: string;
+  /** Header names in any case. */
+  headers?: Record<string, RawHeaderValue>;
+  body?: Buffer | string;
+  scheme?: 'http' | 'https';
+  remoteAddress?: string;
+  serverPort?: number;
+  upgrade?: UpgradeContext | null;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+/**
+ * Django's `HttpRequest`: what a view and every middleware hook receive. Query and form data, cookies
+ * and `META` are parsed on first use and kept.
+ *
+ * Attach your own per-request state the Django way (`request.user = ...`) after declaring it:
+ * `declare module '@manouche/core' { interface HttpRequest { user: User } }`.
+ */
+export class HttpRequest {
+  /** Upper-case method. */
+  readonly method: string;
+  /** The decoded path (`/posts/1/`). */
+  readonly path: string;
+  /** The raw query string, without `?`. */
+  readonly queryString: string;
+  /** The raw body. */
+  readonly body: Buffer;
+  /** Case-insensitive request headers. */
+  readonly headers: RequestHeaders;
+  /** `http` or `https` as seen by this server (see `isSecure()` for proxies). */
+  readonly scheme: 'http' | 'https';
+  readonly remoteAddress: string;
+  readonly serverPort: number;
+  /** The accepted WebSocket, set immediately before a WebSocket view's body runs; else `null`. */
+  websocket: WebSocketConnection | null;
+  /** The socket of an `Upgrade` request; `null` for plain HTTP. */
+  readonly upgrade: UpgradeContext | null;
+  /** The application handling the request (`null` until `Application.handle` takes it). */
+  app: RequestApp | null;
+  /** Set once the URL resolves. */
+  resolverMatch: ResolverMatch | null;
+
+  #GET: QueryDict | null;
+  #form: ParsedForm | null;
+  #formError: Error | null;
+  #COOKIES: Record<string, string> | null;
+  #META: Record<string, string> | null;
+
+  constructor(init: HttpRequestInit = {}) {
+    this.method = (init.method ?? 'GET').toUpperCase();
+    this.path = init.path ?? '/';
+    this.queryString = init.queryString ?? '';
+    this.body =
+      init.body === undefined
+        ? EMPTY_BODY
+        : typeof init.body === 'string'
+          ? Buffer.from(init.body)
+          : init.body;
+    this.headers = new RequestHeaders(lowerCaseKeys(init.headers ?? {}));
+    this.scheme = init.scheme ?? 'http';
+    this.remoteAddress = init.remoteAddress ?? '127.0.0.1';
+    this.serverPort = init.serverPort ?? 80;
+    this.websocket = null;
+    this.upgrade = init.upgrade ?? null;
+    this.app = null;
+    this.resolverMatch = null;
+    this.#GET = null;
+    this.#form = null;
+    this.#formError = null;
+    this.#COOKIES = null;
+    this.#META = null;
+  }
+
+  /** The path as Django's `path_info` (no script prefix here, so the same as `path`). */
+  get pathInfo(): string {
+    return this.path;
+  }
+
+  /** Query parameters. A malformed query string throws {@link BadRequest} (400). */
+  get GET(): QueryDict {
+    if (this.#GET === null) this.#GET = QueryDict.parse(this.queryString, this.#maxFields());
+    return this.#GET;
+  }
+
+  /** Form fields of an urlencoded or multipart body; empty for any other content type. */
+  get POST(): QueryDict {
+    return this.#parsedForm().POST;
+  }
+
+  /** Files of a multipart body, by field name. */
+  get FILES(): Map<string, UploadedFile[]> {
+    return this.#parsedForm().FILES;
+  }
+
+  /** Cookies sent by the client. */
+  get COOKIES(): Record<string, string> {
+    if (this.#COOKIES === null) this.#COOKIES = parseCookies(this.headers.get('cookie'));
+    return this.#COOKIES;
+  }
+
+  /** Django's `META`: `REQUEST_METHOD`, `PATH_INFO`, `QUERY_STRING`, `REMOTE_ADDR`, `HTTP_*`... */
+  get META(): Record<string, string> {
+    if (this.#META === null) this.#META = this.#buildMeta();
+    return this.#META;
+  }
+
+  /** The media type of the body (`application/json`), lower case, no parameters. */
+  get contentType(): string {
+    return mediaType(this.headers.get('content-type'));
+  }
+
+  /** The body parsed as JSON. Invalid JSON throws {@link BadRequest} (400). */
+  json<T = unknown>(): T {
+    try {
+      return JSON.parse(this.body.toString('utf8')) as T;
+    } catch (error) {
+      throw new BadRequest(`Invalid JSON body: ${(error as Error).message}`);
+    }
+  }
+
+  /** True over HTTPS, or when `SECURE_PROXY_SSL_HEADER` says a proxy received it over HTTPS. */
+  isSecure(): boolean {
+    if (this.scheme === 'https') return true;
+    const proxyHeader = this.app?.settings.SECURE_PROXY_SSL_HEADER;
+    if (!proxyHeader) return false;
+    return this.headers.get(proxyHeader[0]) === proxyHeader[1];
+  }
+
+  /** True for a WebSocket handshake (`GET` with `Upgrade: websocket`). */
+  isWebsocket(): boolean {
+    return this.method === 'GET' && this.headers.get('upgrade')?.toLowerCase() === 'websocket';
+  }
+
+  /**
+   * The host the client asked for, with its port. Throws {@link DisallowedHost} (400) when it is not in
+   * `ALLOWED_HOSTS`.
+   */
+  getHost(): string {
+    const host = this.rawHost();
+    const settings = this.app?.settings;
+    if (!settings) return host;
+    const [domain] = splitDomainPort(host);
+    if (isHostAllowed(domain, settings.ALLOWED_HOSTS)) return host;
+    const hint = domain
+      ? ` You may need to add ${JSON.stringify(domain)} to ALLOWED_HOSTS.`
+      : ' The domain name provided is not valid.';
+    throw new DisallowedHost(`Invalid HTTP_HOST header: ${JSON.stringify(host)}.${hint}`);
+  }
+
+  /** The Host header (or `X-Forwarded-Host` with `USE_X_FORWARDED_HOST`), unchecked. */
+  rawHost(): string {
+    const forwarded = this.app?.settings.USE_X_FORWARDED_HOST ? this.headers.get('x-forwarded-host') : null;
+    return (
+      forwarded ??
+      this.headers.get('host') ??
+      `localhost${this.serverPort === 80 ? '' : `:${this.serverPort}`}`
+    );
+  }
+
+  /** The full path with the query string (`/search?q=x`). */
+  getFullPath(): string {
+    return this.queryString === '' ? this.path : `${this.path}?${this.queryString}`;
+  }
+
+  /** An absolute URL for `location` (default: this request's full path). */
+  buildAbsoluteUri(location?: string): string {
+    if (location !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(location)) return location;
+    const base = `${this.isSecure() ? 'https' : 'http'}://${this.getHost()}`;
+    if (location === undefined) return base + this.getFullPath();
+    return new URL(location, base + this.path).toString();
+  }
+
+  /**
+   * Parses a multipart body ahead of the view (busboy is asynchronous); `Application.handle` calls it,
+   * so `POST` and `FILES` stay synchronous. A parse error is kept and thrown when `POST` is read.
+   */
+  async loadForm(): Promise<void> {
+    if (this.#form !== null || this.#formError !== null || this.body.length === 0) return;
+    if (this.contentType !== 'multipart/form-data') return;
+    try {
+      this.#form = await parseMultipart(this.body, this.headers.get('content-type')!, this.#maxFields());
+    } catch (error) {
+      this.#formError = error as Error;
+    }
+  }
+
+  #parsedForm(): ParsedForm {
+    if (this.#formError !== null) throw this.#formError;
+    if (this.#form !== null) return this.#form;
+    if (this.contentType === 'application/x-www-form-urlencoded' && this.body.length > 0) {
+      this.#form = { POST: QueryDict.parse(this.body.toString('utf8'), this.#maxFields()), FILES: new Map() };
+    } else if (this.contentType === 'multipart/form-data' && this.body.length > 0) {
+      throw new BadRequest('The multipart body has not been parsed: await request.loadForm() first');
+    } else {
+      this.#form = { POST: new QueryDict(), FILES: new Map() };
+    }
+    return this.#form;
+  }
+
+  #maxFields(): number {
+    return this.app?.settings.DATA_UPLOAD_MAX_NUMBER_FIELDS ?? 1000;
+  }
+
+  #buildMeta(): Record<string, string> {
+    const meta: Record<string, string> = {
+      REQUEST_METHOD: this.method,
+      PATH_INFO: this.path,
+      QUERY_STRING: this.queryString,
+      REMOTE_ADDR: this.remoteAddress,
+      SERVER_PORT: String(this.serverPort),
+      SERVER_NAME: splitDomainPort(this.rawHost())[0] || 'localhost',
+      SERVER_PROTOCOL: 'HTTP/1.1',
+      'wsgi.url_scheme': this.scheme,
+    };
+    for (const [name, value] of this.headers) {
+      if (name === 'content-type') meta.CONTENT_TYPE = value;
+      else if (name === 'content-length') meta.CONTENT_LENGTH = value;
+      else meta[`HTTP_${name.toUpperCase().replace(/-/g, '_')}`] = value;
+    }
+    return meta;
+  }
+}
+
+function lowerCaseKeys(headers: Record<string, RawHeaderValue>): Record<string, RawHeaderValue> {
+  // Node's parser already lower-cases; only hand-built requests (tests, the factory) need the copy.
+  for (const name in headers) {
+    if (name !== name.toLowerCase()) {
+      const lowered: Record<string, RawHeaderValue> = {};
+      for (const [key, value] of Object.entries(headers)) lowered[key.toLowerCase()] = value;
+      return lowered;
+    }
+  }
+  return headers;
+}

@@ -1,0 +1,25 @@
+/**
+ * The shape of `request.websocket` (dwebsocket's API). `@manouche/websocket` provides the
+ * implementation; core only names the type so `HttpRequest` can carry it.
+ */
+export interface WebSocketConnection extends AsyncIterable<string | Buffer> {
+  /** The next message; `null` once closed, or when `timeoutMs` passed. No timeout by default. */
+  wait(timeoutMs?: number): Promise<string | Buffer | null>;
+  /** The next queued message or `null`; never waits. */
+  read(): string | Buffer | null;
+  hasMessages(): boolean;
+  countMessages(): number;
+  /** A string goes as a text frame, bytes as a binary frame; resolves once written. */
+  send(data: string | Buffer | Uint8Array): Promise<void>;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+  readonly closed: boolean;
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  /** The negotiated subprotocol, `''` when none. */
+  readonly protocol: string;
+  /** The close code once closed, else `null`. */
+  readonly closeCode: number | null;
+  readonly closeReason: string;
+}

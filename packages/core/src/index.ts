@@ -1,0 +1,88 @@
+/**
+ * `@manouche/core`: Django's settings, request/response, URL routing and middleware handler for Node.
+ * This file only re-exports; each concept lives in its own module.
+ */
+export { Application, createApp } from './application';
+export { defineSettings, KNOWN_SETTINGS, type ResolvedSettings, type Settings } from './settings';
+export {
+  BadRequest,
+  DisallowedHost,
+  Http404,
+  ImproperlyConfigured,
+  ManoucheError,
+  MiddlewareNotUsed,
+  MissingResponse,
+  NoReverseMatch,
+  PermissionDenied,
+  RequestDataTooBig,
+  SuspiciousOperation,
+  statusOfError,
+} from './exceptions';
+export { consoleLogger, type Logger } from './log';
+export {
+  HttpRequest,
+  type HttpRequestInit,
+  type ResolverMatch,
+  type UpgradeContext,
+  type RequestApp,
+} from './http/request';
+export {
+  HttpResponse,
+  HttpResponseBadRequest,
+  HttpResponseForbidden,
+  HttpResponseGone,
+  HttpResponseNotAllowed,
+  HttpResponseNotFound,
+  HttpResponseNotModified,
+  HttpResponsePermanentRedirect,
+  HttpResponseRedirect,
+  HttpResponseServerError,
+  JsonResponse,
+  type JsonResponseInit,
+  type ResponseInit,
+} from './http/response';
+export { StreamingHttpResponse, type StreamingContent } from './http/streaming-response';
+export { QueryDict } from './http/query-dict';
+export { RequestHeaders, ResponseHeaders, type HeadersInit, type RawHeaderValue } from './http/headers';
+export type { CookieOptions } from './http/cookies';
+export type { UploadedFile } from './http/body';
+export type { WebSocketConnection } from './http/websocket-connection';
+export { isHostAllowed, splitDomainPort } from './http/hosts';
+export {
+  path,
+  include,
+  type UrlConf,
+  type UrlInclude,
+  type UrlPattern,
+  type View,
+  type ViewParams,
+} from './urls/patterns';
+export { registerConverter, type PathConverter } from './urls/converters';
+export { reverse } from './urls/reverse';
+export { UrlResolver, type CompiledRoute } from './urls/resolver';
+export { middlewareMode, type MiddlewareMode } from './handler/load';
+export { responseForException, serverError } from './handler/convert';
+export type {
+  GetResponse,
+  LegacyMiddleware,
+  LegacyMiddlewareClass,
+  MaybePromise,
+  Middleware,
+  MiddlewareClass,
+  MiddlewareEntry,
+  MiddlewareFactory,
+  ResponseOrNothing,
+  ViewHooks,
+} from './handler/types';
+export { MiddlewareMixin } from './middleware/mixin';
+export { TemplateResponse } from './templates/template-response';
+export {
+  TemplateDoesNotExist,
+  TemplateEngines,
+  type Template,
+  type TemplateBackendParams,
+  type TemplateBackendSetting,
+  type TemplateContext,
+  type TemplateEngine,
+} from './templates/engine';
+export { NunjucksTemplates } from './templates/nunjucks';

@@ -1,0 +1,218 @@
+import { ImproperlyConfigured } from './exceptions';
+import type { Logger } from './log';
+import type { MiddlewareEntry, LegacyMiddlewareClass } from './handler/types';
+import type { UrlConf } from './urls/patterns';
+import type { TemplateBackendSetting } from './templates/engine';
+
+/**
+ * The settings object, Django's names as keys. Only `ROOT_URLCONF` is required; `defineSettings`
+ * gives the object its type without changing it. Your own settings live beside ours.
+ */
+export interface Settings {
+  /** The URL conf: `path()` and `include()` entries. */
+  ROOT_URLCONF: UrlConf;
+  /** The new-style (onion) stack; used whenever it is not `undefined`/`null`. */
+  MIDDLEWARE?: MiddlewareEntry[] | null;
+  /** The legacy stack, used only when `MIDDLEWARE` is `undefined`/`null`. */
+  MIDDLEWARE_CLASSES?: LegacyMiddlewareClass[];
+  /** 500 pages carry the message and trace only when true. */
+  DEBUG?: boolean;
+  /** Host names the site serves; `'*'` allows all, `.example.com` a domain and its subdomains. */
+  ALLOWED_HOSTS?: string[];
+  /** `CommonMiddleware` redirects `/x` to `/x/` when only the latter resolves. */
+  APPEND_SLASH?: boolean;
+  /** Largest request body accepted, in bytes (larger: 413). Default 2.5 MiB, as in Django. */
+  DATA_UPLOAD_MAX_MEMORY_SIZE?: number;
+  /** Most fields accepted in a query string or form body (more: 400). */
+  DATA_UPLOAD_MAX_NUMBER_FIELDS?: number;
+  /** Template engines, tried in order, as in Django. */
+  TEMPLATES?: TemplateBackendSetting[];
+  /** Where log lines go (default: stderr). */
+  LOGGER?: Logger;
+  /** `[header, value]` that marks a request as HTTPS behind a proxy. */
+  SECURE_PROXY_SSL_HEADER?: [string, string] | null;
+  /** Trust `X-Forwarded-Host` in `getHost()`. */
+  USE_X_FORWARDED_HOST?: boolean;
+  SECURE_CONTENT_TYPE_NOSNIFF?: boolean;
+  SECURE_HSTS_SECONDS?: number;
+  SECURE_HSTS_INCLUDE_SUBDOMAINS?: boolean;
+  SECURE_HSTS_PRELOAD?: boolean;
+  SECURE_REFERRER_POLICY?: string | null;
+  SECURE_CROSS_ORIGIN_OPENER_POLICY?: string | null;
+  SECURE_SSL_REDIRECT?: boolean;
+  X_FRAME_OPTIONS?: string;
+  /** Every view accepts WebSocket upgrades (needs `WebSocketMiddleware`). */
+  WEBSOCKET_ACCEPT_ALL?: boolean;
+  /** Origins allowed to open a WebSocket (`scheme://host[:port]`), `'*'` for all. */
+  WEBSOCKET_ALLOWED_ORIGINS?: string[] | null;
+  /** Largest WebSocket message, in bytes (larger: close 1009). */
+  WEBSOCKET_MAX_MESSAGE_SIZE?: number;
+  /** Ping interval in ms; a peer silent for two intervals is closed with 1001. */
+  WEBSOCKET_PING_INTERVAL?: number;
+  WEBSOCKET_PER_MESSAGE_DEFLATE?: boolean;
+  [setting: string]: unknown;
+}
+
+/** The settings after `createApp` filled in the defaults. */
+export type ResolvedSettings = Settings &
+  Required<
+    Pick<
+      Settings,
+      | 'MIDDLEWARE_CLASSES'
+      | 'DEBUG'
+      | 'ALLOWED_HOSTS'
+      | 'APPEND_SLASH'
+      | 'DATA_UPLOAD_MAX_MEMORY_SIZE'
+      | 'DATA_UPLOAD_MAX_NUMBER_FIELDS'
+      | 'TEMPLATES'
+      | 'SECURE_CONTENT_TYPE_NOSNIFF'
+      | 'SECURE_HSTS_SECONDS'
+      | 'SECURE_HSTS_INCLUDE_SUBDOMAINS'
+      | 'SECURE_HSTS_PRELOAD'
+      | 'SECURE_SSL_REDIRECT'
+      | 'USE_X_FORWARDED_HOST'
+      | 'X_FRAME_OPTIONS'
+      | 'WEBSOCKET_ACCEPT_ALL'
+      | 'WEBSOCKET_MAX_MESSAGE_SIZE'
+      | 'WEBSOCKET_PING_INTERVAL'
+      | 'WEBSOCKET_PER_MESSAGE_DEFLATE'
+    >
+  >;
+
+/** Types a settings object (and nothing else): `export default defineSettings({ ... })`. */
+export function defineSettings<T extends Settings>(settings: T): T {
+  return settings;
+}
+
+type Check = (value: unknown) => boolean;
+const isBoolean: Check = (v) => typeof v === 'boolean';
+const isNonNegativeInteger: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
+const isPositiveInteger: Check = (v) => Number.isInteger(v) && (v as number) > 0;
+const isStringArray: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'string');
+const isFunctionArray: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'function');
+const isStringOrNull: Check = (v) => v === null || typeof v === 'string';
+
+interface SettingSpec {
+  default?: unknown;
+  check: Check;
+  expected: string;
+}
+
+const SPECS: Record<string, SettingSpec> = {
+  ROOT_URLCONF: { check: Array.isArray, expected: 'an array of path()/include() entries' },
+  MIDDLEWARE: {
+    check: (v) => v === null || isFunctionArray(v),
+    expected: 'an array of middleware classes or factories',
+  },
+  MIDDLEWARE_CLASSES: { default: [], check: isFunctionArray, expected: 'an array of middleware classes' },
+  DEBUG: { default: false, check: isBoolean, expected: 'a boolean' },
+  ALLOWED_HOSTS: {
+    default: ['localhost', '127.0.0.1', '[::1]'],
+    check: isStringArray,
+    expected: 'an array of host names',
+  },
+  APPEND_SLASH: { default: true, check: isBoolean, expected: 'a boolean' },
+  DATA_UPLOAD_MAX_MEMORY_SIZE: {
+    default: 2_621_440,
+    check: isPositiveInteger,
+    expected: 'a positive integer (bytes)',
+  },
+  DATA_UPLOAD_MAX_NUMBER_FIELDS: { default: 1000, check: isPositiveInteger, expected: 'a positive integer' },
+  TEMPLATES: {
+    default: [],
+    check: Array.isArray,
+    expected: 'an array of { BACKEND, DIRS, OPTIONS } objects',
+  },
+  LOGGER: {
+    check: (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      ['info', 'warn', 'error'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
+    expected: 'an object with info(), warn() and error()',
+  },
+  SECURE_PROXY_SSL_HEADER: {
+    check: (v) => v === null || (isStringArray(v) && (v as string[]).length === 2),
+    expected: 'a [header, value] pair or null',
+  },
+  USE_X_FORWARDED_HOST: { default: false, check: isBoolean, expected: 'a boolean' },
+  SECURE_CONTENT_TYPE_NOSNIFF: { default: true, check: isBoolean, expected: 'a boolean' },
+  SECURE_HSTS_SECONDS: { default: 0, check: isNonNegativeInteger, expected: 'a non-negative integer' },
+  SECURE_HSTS_INCLUDE_SUBDOMAINS: { default: false, check: isBoolean, expected: 'a boolean' },
+  SECURE_HSTS_PRELOAD: { default: false, check: isBoolean, expected: 'a boolean' },
+  SECURE_REFERRER_POLICY: { default: 'same-origin', check: isStringOrNull, expected: 'a string or null' },
+  SECURE_CROSS_ORIGIN_OPENER_POLICY: {
+    default: 'same-origin',
+    check: isStringOrNull,
+    expected: 'a string or null',
+  },
+  SECURE_SSL_REDIRECT: { default: false, check: isBoolean, expected: 'a boolean' },
+  X_FRAME_OPTIONS: {
+    default: 'DENY',
+    check: (v) => v === 'DENY' || v === 'SAMEORIGIN',
+    expected: "'DENY' or 'SAMEORIGIN'",
+  },
+  WEBSOCKET_ACCEPT_ALL: { default: false, check: isBoolean, expected: 'a boolean' },
+  WEBSOCKET_ALLOWED_ORIGINS: {
+    check: (v) => v === null || isStringArray(v),
+    expected: 'an array of origins or null',
+  },
+  WEBSOCKET_MAX_MESSAGE_SIZE: {
+    default: 1_048_576,
+    check: isPositiveInteger,
+    expected: 'a positive integer (bytes)',
+  },
+  WEBSOCKET_PING_INTERVAL: {
+    default: 20_000,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (ms; 0 turns pings off)',
+  },
+  WEBSOCKET_PER_MESSAGE_DEFLATE: { default: false, check: isBoolean, expected: 'a boolean' },
+};
+
+/** The names of every setting Manouche reads (for `manouche check`'s unknown-setting warning). */
+export const KNOWN_SETTINGS: readonly string[] = Object.keys(SPECS);
+
+/**
+ * Checks every known setting's type and fills in the defaults. Throws {@link ImproperlyConfigured}
+ * naming the first bad setting and what it should be.
+ */
+export function resolveSettings(settings: Settings): ResolvedSettings {
+  if (typeof settings !== 'object' || settings === null) {
+    throw new ImproperlyConfigured('createApp() needs a settings object');
+  }
+  if (settings.ROOT_URLCONF === undefined) {
+    throw new ImproperlyConfigured(
+      'The ROOT_URLCONF setting is required: an array of path()/include() entries',
+    );
+  }
+  const resolved: Record<string, unknown> = { ...settings };
+  for (const [name, spec] of Object.entries(SPECS)) {
+    const value = resolved[name];
+    if (value === undefined) {
+      if (spec.default !== undefined) resolved[name] = structuredCloneDefault(spec.default);
+      continue;
+    }
+    if (!spec.check(value)) {
+      throw new ImproperlyConfigured(`The ${name} setting must be ${spec.expected}; got ${describe(value)}`);
+    }
+  }
+  const middleware = resolved.MIDDLEWARE as unknown[] | null | undefined;
+  const legacy = resolved.MIDDLEWARE_CLASSES as unknown[];
+  if (middleware && middleware.length > 0 && legacy.length > 0) {
+    throw new ImproperlyConfigured(
+      'MIDDLEWARE and MIDDLEWARE_CLASSES are both set: remove one (MIDDLEWARE wins in Django 1.10+, so MIDDLEWARE_CLASSES would be ignored)',
+    );
+  }
+  return resolved as ResolvedSettings;
+}
+
+function structuredCloneDefault(value: unknown): unknown {
+  return Array.isArray(value) ? [...value] : value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array (${value.map((item) => typeof item).join(', ') || 'empty'})`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  return `${typeof value} ${String(value)}`.slice(0, 80);
+}

@@ -1,0 +1,77 @@
+import type { HttpRequest } from '../http/request';
+import { HttpResponse, type ResponseInit } from '../http/response';
+import { TemplateEngines, type Template, type TemplateContext, type TemplateEngine } from './engine';
+
+/** Where a `TemplateResponse` finds its engine: the request's application, when it has one. */
+interface AppWithTemplates {
+  readonly templates?: TemplateEngine;
+}
+
+/**
+ * Django's `TemplateResponse`: the template and context stay open to middleware
+ * (`processTemplateResponse`) until the handler renders it after the view.
+ */
+export class TemplateResponse extends HttpResponse {
+  /** A template name for the configured engines, or any object with `render`. */
+  template: string | Template;
+  context: TemplateContext;
+  readonly request: HttpRequest;
+  #rendered: boolean;
+  #postRenderCallbacks: Array<(response: TemplateResponse) => unknown>;
+
+  constructor(
+    request: HttpRequest,
+    template: string | Template,
+    context: TemplateContext = {},
+    init: ResponseInit = {},
+  ) {
+    super(undefined, init);
+    this.request = request;
+    this.template = template;
+    this.context = context;
+    this.#rendered = false;
+    this.#postRenderCallbacks = [];
+  }
+
+  get isRendered(): boolean {
+    return this.#rendered;
+  }
+
+  override get content(): Buffer {
+    if (!this.#rendered) throw new Error('The response content must be rendered before it can be accessed.');
+    return super.content;
+  }
+
+  override set content(value: string | Buffer) {
+    super.content = value;
+    this.#rendered = true;
+  }
+
+  /** Renders once (later calls do nothing), then runs the post-render callbacks. */
+  async render(): Promise<this> {
+    if (this.#rendered) return this;
+    const template =
+      typeof this.template === 'string' ? this.#engine().getTemplate(this.template) : this.template;
+    this.content = await template.render(this.context, this.request);
+    for (const callback of this.#postRenderCallbacks) await callback(this);
+    return this;
+  }
+
+  /** Runs `callback` after rendering (at once if already rendered), as Django's does. */
+  addPostRenderCallback(callback: (response: TemplateResponse) => unknown): void {
+    if (this.#rendered) void callback(this);
+    else this.#postRenderCallbacks.push(callback);
+  }
+
+  #engine(): TemplateEngine {
+    const app = this.request.app as AppWithTemplates | null;
+    return app?.templates ?? new TemplateEngines([], false);
+  }
+}
+
+/** Whether a response still needs `render()` (Django checks for a callable `render`). */
+export function isTemplateResponse(
+  response: HttpResponse,
+): response is HttpResponse & { render(): Promise<unknown>; isRendered: boolean } {
+  return typeof (response as { render?: unknown }).render === 'function';
+}

@@ -1,0 +1,50 @@
+import type { HttpRequest } from '../http/request';
+import type { HttpResponse } from '../http/response';
+
+/** URL parameters a view receives: `int` converters give numbers, everything else strings. */
+export type ViewParams = Record<string, unknown>;
+
+/** A view: a request (and the URL's parameters) in, a response out. */
+export type View<P extends ViewParams = ViewParams> = (
+  request: HttpRequest,
+  params: P,
+) => HttpResponse | Promise<HttpResponse>;
+
+/** One `path()` entry. */
+export interface UrlPattern {
+  readonly kind: 'path';
+  readonly route: string;
+  readonly view: View;
+  readonly name: string | null;
+}
+
+/** One `include()` entry. */
+export interface UrlInclude {
+  readonly kind: 'include';
+  readonly prefix: string;
+  readonly patterns: UrlConf;
+  readonly namespace: string | null;
+}
+
+/** A URL conf: `ROOT_URLCONF` and what `include()` takes. */
+export type UrlConf = ReadonlyArray<UrlPattern | UrlInclude>;
+
+/**
+ * Maps `route` to `view`. A route starting with `/` is path-to-regexp syntax (`/posts/:id`) matched
+ * against the whole path; any other is Django syntax (`posts/<int:id>/`) matched against the path
+ * without its leading `/`.
+ */
+export function path<P extends ViewParams = ViewParams>(
+  route: string,
+  view: View<P>,
+  options: { name?: string } = {},
+): UrlPattern {
+  return { kind: 'path', route, view: view as View, name: options.name ?? null };
+}
+
+/**
+ * Mounts `patterns` under `prefix`. With a `namespace`, their names reverse as `namespace:name`.
+ */
+export function include(prefix: string, patterns: UrlConf, options: { namespace?: string } = {}): UrlInclude {
+  return { kind: 'include', prefix, patterns, namespace: options.namespace ?? null };
+}

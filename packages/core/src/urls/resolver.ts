@@ -1,0 +1,211 @@
+import { Http404, ImproperlyConfigured, NoReverseMatch } from '../exceptions';
+import type { ResolverMatch } from '../http/request';
+import type { UrlConf, View } from './patterns';
+import {
+  compilePieces,
+  paramNames,
+  parseDjangoRoute,
+  parsePathToRegexpRoute,
+  reversePieces,
+  syntaxOf,
+  type CompiledParam,
+  type RoutePiece,
+} from './route';
+
+/** One `path()` after its prefixes were folded in: a single anchored regex over the whole path. */
+export interface CompiledRoute {
+  /** The route as written, prefixes included (for 404 pages and `manouche routes`). */
+  readonly route: string;
+  /** The full name, namespaces included (`blog:post-detail`), or `null`. */
+  readonly name: string | null;
+  readonly view: View;
+  readonly regexp: RegExp;
+  readonly params: readonly CompiledParam[];
+  readonly pieces: readonly RoutePiece[];
+}
+
+/** A resolved request: the route and the converted parameters. */
+export interface Resolution extends ResolverMatch {
+  readonly view: View;
+  readonly params: Record<string, unknown>;
+}
+
+/**
+ * The URL conf compiled once: a flat, ordered list of anchored regexes, plus a map from literal path
+ * to route for the routes that have no parameters (safe because a literal route only goes in the map
+ * when no earlier route also matches its path, so first-match order is kept).
+ */
+export class UrlResolver {
+  readonly routes: readonly CompiledRoute[];
+  readonly #literal = new Map<string, CompiledRoute>();
+  readonly #dynamic: readonly CompiledRoute[];
+  readonly #byName = new Map<string, CompiledRoute[]>();
+
+  constructor(urlconf: UrlConf) {
+    if (!Array.isArray(urlconf))
+      throw new ImproperlyConfigured('ROOT_URLCONF must be an array of path()/include() entries');
+    const routes: CompiledRoute[] = [];
+    flatten(
+      urlconf,
+      { pieces: [{ type: 'text', value: '/' }], syntax: 'django', route: '', namespace: '' },
+      routes,
+    );
+    this.routes = routes;
+    const dynamic: CompiledRoute[] = [];
+    routes.forEach((route, index) => {
+      const literal = literalPathOf(route);
+      const shadowed =
+        literal !== null && routes.slice(0, index).some((earlier) => earlier.regexp.test(literal));
+      if (literal !== null && !shadowed) {
+        for (const variant of literalVariants(route, literal))
+          if (!this.#literal.has(variant)) this.#literal.set(variant, route);
+      } else {
+        dynamic.push(route);
+      }
+      if (route.name !== null) {
+        const named = this.#byName.get(route.name);
+        if (named) named.push(route);
+        else this.#byName.set(route.name, [route]);
+      }
+    });
+    this.#dynamic = dynamic;
+  }
+
+  /** The route for `path`, or `null`. */
+  match(path: string): Resolution | null {
+    const literal = this.#literal.get(path);
+    if (literal !== undefined)
+      return { view: literal.view, params: {}, urlName: literal.name, route: literal.route };
+    for (const route of this.#dynamic) {
+      const match = route.regexp.exec(path);
+      if (match === null) continue;
+      const params = convertParams(route, match);
+      if (params !== null) return { view: route.view, params, urlName: route.name, route: route.route };
+    }
+    return null;
+  }
+
+  /** The route for `path`; throws {@link Http404} when none matches. */
+  resolve(path: string): Resolution {
+    const resolution = this.match(path);
+    if (resolution === null) throw new Http404(`No URL pattern matches ${JSON.stringify(path)}`);
+    return resolution;
+  }
+
+  /** The path of the route named `name` (`namespace:name` inside a namespaced include). */
+  reverse(name: string, params: Record<string, unknown> = {}): string {
+    const candidates = this.#byName.get(name);
+    if (!candidates)
+      throw new NoReverseMatch(`Reverse for ${JSON.stringify(name)} not found: no URL pattern has that name`);
+    const reasons: string[] = [];
+    for (const route of candidates) {
+      const unknown = Object.keys(params).filter((key) => !paramNames(route.pieces).includes(key));
+      if (unknown.length > 0) {
+        reasons.push(`${route.route}: unknown parameter(s) ${unknown.join(', ')}`);
+        continue;
+      }
+      try {
+        return reversePieces(route.pieces, params);
+      } catch (error) {
+        if (!(error instanceof NoReverseMatch)) throw error;
+        reasons.push(`${route.route}: ${error.message}`);
+      }
+    }
+    throw new NoReverseMatch(
+      `Reverse for ${JSON.stringify(name)} with ${JSON.stringify(params)} not found: ${reasons.join('; ')}`,
+    );
+  }
+}
+
+interface Prefix {
+  pieces: RoutePiece[];
+  syntax: 'django' | 'path-to-regexp';
+  route: string;
+  namespace: string;
+}
+
+function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void {
+  for (const entry of urlconf) {
+    if (entry === null || typeof entry !== 'object' || (entry.kind !== 'path' && entry.kind !== 'include')) {
+      throw new ImproperlyConfigured(
+        `URL conf entries must come from path() or include(); got ${String(entry)}`,
+      );
+    }
+    if (entry.kind === 'include') {
+      const namespace =
+        entry.namespace === null ? prefix.namespace : `${prefix.namespace}${entry.namespace}:`;
+      flatten(entry.patterns, { ...join(prefix, entry.prefix), namespace }, into);
+      continue;
+    }
+    if (typeof entry.view !== 'function') {
+      throw new ImproperlyConfigured(
+        `The view for URL route ${JSON.stringify(entry.route)} must be a function; got ${typeof entry.view}`,
+      );
+    }
+    const joined = join(prefix, entry.route);
+    const { source, params } = compilePieces(joined.pieces);
+    // path-to-regexp users expect an optional trailing slash; Django routes match exactly (APPEND_SLASH
+    // redirects instead).
+    const trailing = joined.syntax === 'path-to-regexp' && !source.endsWith('\\/') ? '(?:\\/)?' : '';
+    into.push({
+      route: joined.route,
+      name: entry.name === null ? null : `${prefix.namespace}${entry.name}`,
+      view: entry.view,
+      regexp: new RegExp(`^${source}${trailing}$`),
+      params,
+      pieces: joined.pieces,
+    });
+  }
+}
+
+/** Appends `route` to `prefix`, merging the slash between them so both syntaxes nest either way. */
+function join(prefix: Prefix, route: string): Prefix {
+  const syntax = syntaxOf(route);
+  const child = syntax === 'django' ? parseDjangoRoute(route) : parsePathToRegexpRoute(route);
+  const pieces = [...prefix.pieces];
+  const last = pieces[pieces.length - 1];
+  const endsWithSlash = last?.type === 'text' && last.value.endsWith('/');
+  if (syntax === 'path-to-regexp' && endsWithSlash) {
+    const trimmed = last.value.slice(0, -1);
+    if (trimmed === '') pieces.pop();
+    else pieces[pieces.length - 1] = { type: 'text', value: trimmed };
+  } else if (syntax === 'django' && prefix.syntax === 'path-to-regexp' && !endsWithSlash && route !== '') {
+    pieces.push({ type: 'text', value: '/' });
+  }
+  pieces.push(...child);
+  return { pieces: mergeText(pieces), syntax, route: prefix.route + route, namespace: prefix.namespace };
+}
+
+function mergeText(pieces: RoutePiece[]): RoutePiece[] {
+  const merged: RoutePiece[] = [];
+  for (const piece of pieces) {
+    const last = merged[merged.length - 1];
+    if (piece.type === 'text' && last?.type === 'text')
+      merged[merged.length - 1] = { type: 'text', value: last.value + piece.value };
+    else merged.push(piece);
+  }
+  return merged;
+}
+
+function literalPathOf(route: CompiledRoute): string | null {
+  return route.pieces.length === 1 && route.pieces[0]!.type === 'text' ? route.pieces[0]!.value : null;
+}
+
+function literalVariants(route: CompiledRoute, literal: string): string[] {
+  return route.regexp.test(`${literal}/`) ? [literal, `${literal}/`] : [literal];
+}
+
+function convertParams(route: CompiledRoute, match: RegExpExecArray): Record<string, unknown> | null {
+  const params: Record<string, unknown> = {};
+  for (const param of route.params) {
+    const raw = match[param.group];
+    if (raw === undefined) continue;
+    try {
+      params[param.name] = param.converter.toJs(raw);
+    } catch {
+      // Django: a converter that raises ValueError means "this route does not match".
+      return null;
+    }
+  }
+  return params;
+}

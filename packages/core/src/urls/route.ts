@@ -1,0 +1,149 @@
+import { parse as parsePathToRegexp, type Token } from 'path-to-regexp';
+import { ImproperlyConfigured, NoReverseMatch } from '../exceptions';
+import { getConverter, type PathConverter } from './converters';
+
+/**
+ * A route, whichever syntax it was written in, becomes a list of pieces: literal text, parameters
+ * (with the converter that matches and converts them) and optional groups. Both the matching regex
+ * and `reverse()` are built from the pieces, once, when the URL conf is loaded.
+ */
+export type RoutePiece =
+  | { readonly type: 'text'; readonly value: string }
+  | { readonly type: 'param'; readonly name: string; readonly converter: PathConverter }
+  | { readonly type: 'group'; readonly pieces: readonly RoutePiece[] };
+
+/** Which syntax a route string is written in. */
+export type RouteSyntax = 'django' | 'path-to-regexp';
+
+export function syntaxOf(route: string): RouteSyntax {
+  return route.startsWith('/') ? 'path-to-regexp' : 'django';
+}
+
+const DJANGO_PARAM = /<(?:([^>:]+):)?([^>]+)>/g;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `posts/<int:id>/` -> pieces. A bare `<name>` uses the `str` converter, as in Django. */
+export function parseDjangoRoute(route: string): RoutePiece[] {
+  const pieces: RoutePiece[] = [];
+  let last = 0;
+  for (const match of route.matchAll(DJANGO_PARAM)) {
+    if (match.index > last) pieces.push({ type: 'text', value: route.slice(last, match.index) });
+    const [, converterName = 'str', name = ''] = match;
+    if (!IDENTIFIER.test(name)) {
+      throw new ImproperlyConfigured(
+        `URL route ${JSON.stringify(route)} uses parameter name ${JSON.stringify(name)}, which isn't a valid identifier`,
+      );
+    }
+    pieces.push({ type: 'param', name, converter: getConverter(converterName, route) });
+    last = match.index + match[0].length;
+  }
+  if (last < route.length) pieces.push({ type: 'text', value: route.slice(last) });
+  const leftover = pieces.find((piece) => piece.type === 'text' && /[<>]/.test(piece.value));
+  if (leftover) throw new ImproperlyConfigured(`URL route ${JSON.stringify(route)} has an unbalanced < or >`);
+  return pieces;
+}
+
+const SEGMENT: PathConverter = {
+  regex: '[^/]+',
+  toJs: (value) => value,
+  toUrl: (value) => encodeURIComponent(String(value)),
+};
+
+const WILDCARD: PathConverter = {
+  regex: '.+',
+  toJs: (value) => value,
+  toUrl: (value) => String(value).split('/').map(encodeURIComponent).join('/'),
+};
+
+/** `/posts/:id{/:slug}` -> pieces, with path-to-regexp's own parser (and its errors). */
+export function parsePathToRegexpRoute(route: string): RoutePiece[] {
+  let tokens: readonly Token[];
+  try {
+    tokens = parsePathToRegexp(route).tokens;
+  } catch (error) {
+    throw new ImproperlyConfigured(
+      `URL route ${JSON.stringify(route)} is not valid path-to-regexp syntax: ${(error as Error).message}`,
+    );
+  }
+  const convert = (list: readonly Token[]): RoutePiece[] =>
+    list.map((token): RoutePiece => {
+      switch (token.type) {
+        case 'text':
+          return { type: 'text', value: token.value };
+        case 'param':
+          return { type: 'param', name: token.name, converter: SEGMENT };
+        case 'wildcard':
+          return { type: 'param', name: token.name, converter: WILDCARD };
+        case 'group':
+          return { type: 'group', pieces: convert(token.tokens) };
+      }
+    });
+  return convert(tokens);
+}
+
+/** A parameter and the capture group that holds it. */
+export interface CompiledParam {
+  readonly name: string;
+  readonly group: number;
+  readonly converter: PathConverter;
+}
+
+/** The regex source for `pieces` and where each parameter's capture group is. */
+export function compilePieces(pieces: readonly RoutePiece[]): { source: string; params: CompiledParam[] } {
+  const params: CompiledParam[] = [];
+  let group = 1;
+  const emit = (list: readonly RoutePiece[]): string =>
+    list
+      .map((piece) => {
+        if (piece.type === 'text') return escapeRegex(piece.value);
+        if (piece.type === 'group') return `(?:${emit(piece.pieces)})?`;
+        params.push({ name: piece.name, group, converter: piece.converter });
+        group += 1 + countGroups(piece.converter.regex);
+        return `(${piece.converter.regex})`;
+      })
+      .join('');
+  return { source: emit(pieces), params };
+}
+
+/** Builds a URL path from `pieces`; optional groups whose parameters are missing are left out. */
+export function reversePieces(pieces: readonly RoutePiece[], params: Record<string, unknown>): string {
+  let url = '';
+  for (const piece of pieces) {
+    if (piece.type === 'text') {
+      url += piece.value;
+    } else if (piece.type === 'group') {
+      try {
+        url += reversePieces(piece.pieces, params);
+      } catch (error) {
+        if (!(error instanceof NoReverseMatch)) throw error;
+      }
+    } else {
+      const value = params[piece.name];
+      if (value === undefined || value === null)
+        throw new NoReverseMatch(`missing parameter ${JSON.stringify(piece.name)}`);
+      const text = piece.converter.toUrl(value);
+      if (!new RegExp(`^(?:${piece.converter.regex})$`).test(text)) {
+        throw new NoReverseMatch(
+          `parameter ${JSON.stringify(piece.name)}=${JSON.stringify(text)} doesn't match ${piece.converter.regex}`,
+        );
+      }
+      url += text;
+    }
+  }
+  return url;
+}
+
+/** Names of every parameter in `pieces`, optional ones included. */
+export function paramNames(pieces: readonly RoutePiece[]): string[] {
+  return pieces.flatMap((piece) =>
+    piece.type === 'param' ? [piece.name] : piece.type === 'group' ? paramNames(piece.pieces) : [],
+  );
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+function countGroups(source: string): number {
+  return new RegExp(`${source}|`).exec('')!.length - 1;
+}
