@@ -26,6 +26,7 @@ export default tseslint.config(
         __dirname: 'readonly',
         setTimeout: 'readonly',
         URL: 'readonly',
+        Buffer: 'readonly',
       },
     },
   },

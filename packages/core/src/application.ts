@@ -20,8 +20,10 @@ import {
 } from './server/node-http';
 import { resolveSettings, type ResolvedSettings, type Settings } from './settings';
 import { TemplateEngines } from './templates/engine';
+import { isTemplateResponse } from './templates/template-response';
 import { UrlResolver } from './urls/resolver';
 import { setDefaultResolver } from './urls/reverse';
+import { inspectViews } from './views/inspect';
 
 /** How long `close()` lets in-flight requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5000;
@@ -51,6 +53,7 @@ export class Application {
   constructor(settings: Settings) {
     this.settings = resolveSettings(settings);
     this.resolver = new UrlResolver(this.settings.ROOT_URLCONF);
+    inspectViews(this.resolver.routes.map((route) => route.view));
     this.templates = new TemplateEngines(this.settings.TEMPLATES, this.settings.DEBUG);
     this.middlewareMode = middlewareMode(this.settings);
     const settingsOf = (): ResolvedSettings => this.settings;
@@ -91,7 +94,11 @@ export class Application {
       // A malformed query string is refused up front (400), not discovered halfway through a view.
       if (request.queryString.includes('%')) void request.GET;
       await request.loadForm();
-      return await this.#handler(request);
+      const response = await this.#handler(request);
+      // A TemplateResponse that skipped the view layer (returned by a middleware's request phase) is
+      // rendered here rather than reaching the socket unrendered.
+      if (isTemplateResponse(response) && !response.isRendered) await response.render();
+      return response;
     } catch (error) {
       return responseForException(request, error, this.#conversion);
     }
@@ -193,20 +200,19 @@ export class Application {
       this.#respondToBrokenRequest(incoming, error, (response) => writeResponse(res, response, this.logger));
       return;
     }
-    this.handle(request).then(
-      (response) => writeResponse(res, response, this.logger),
-      (error: unknown) => {
+    this.handle(request)
+      .then((response) => writeResponse(res, response, this.logger))
+      .catch((error: unknown) => {
         this.logger.error('Unexpected failure writing a response', error);
         res.destroy();
-      },
-    );
+      });
   }
 
   #serveUpgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (error) =>
       this.logger.warn(`Socket error during upgrade of ${incoming.url}: ${error.message}`),
     );
-    const upgrade: UpgradeContext = { incoming, socket, head, upgraded: false, beforeView: null };
+    const upgrade: UpgradeContext = { incoming, socket, head, upgraded: false, viewRunner: null };
     let request: HttpRequest;
     try {
       request = requestFromIncoming(incoming, undefined, upgrade);
@@ -239,7 +245,9 @@ export class Application {
 
   /** Node's parser refused the bytes (bad method, 10 MB of headers...): one log line and a 4xx. */
   #refuse(error: NodeJS.ErrnoException, socket: Duplex): void {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // HPE_INVALID_EOF_STATE: the client closed mid-request. That is a disconnect, not a bad request;
+    // when a body was being read, `#serve` already logs it (one line), and nobody is left to answer.
+    if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
       return;
     }

@@ -54,7 +54,7 @@ export {
   type UrlConf,
   type UrlInclude,
   type UrlPattern,
-  type View,
+  type View as ViewFunction,
   type ViewParams,
 } from './urls/patterns';
 export { registerConverter, type PathConverter } from './urls/converters';
@@ -75,6 +75,11 @@ export type {
   ViewHooks,
 } from './handler/types';
 export { MiddlewareMixin } from './middleware/mixin';
+export { AppendSlashRedirectError, CommonMiddleware } from './middleware/common';
+export { SecurityMiddleware } from './middleware/security';
+export { XFrameOptionsMiddleware, xframeOptionsExempt } from './middleware/x-frame-options';
+export { GZipMiddleware, patchVaryHeaders } from './middleware/gzip';
+export { AccessLogMiddleware, loggerOf } from './middleware/access-log';
 export { TemplateResponse } from './templates/template-response';
 export {
   TemplateDoesNotExist,
@@ -86,3 +91,5 @@ export {
   type TemplateEngine,
 } from './templates/engine';
 export { NunjucksTemplates } from './templates/nunjucks';
+export { View, HTTP_METHOD_NAMES, type ClassBasedView } from './views/generic';
+export { registerViewInspector, type ViewInspector } from './views/inspect';

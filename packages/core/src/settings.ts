@@ -21,6 +21,8 @@ export interface Settings {
   ALLOWED_HOSTS?: string[];
   /** `CommonMiddleware` redirects `/x` to `/x/` when only the latter resolves. */
   APPEND_SLASH?: boolean;
+  /** `CommonMiddleware` redirects `example.com` to `www.example.com`. */
+  PREPEND_WWW?: boolean;
   /** Largest request body accepted, in bytes (larger: 413). Default 2.5 MiB, as in Django. */
   DATA_UPLOAD_MAX_MEMORY_SIZE?: number;
   /** Most fields accepted in a query string or form body (more: 400). */
@@ -62,6 +64,7 @@ export type ResolvedSettings = Settings &
       | 'DEBUG'
       | 'ALLOWED_HOSTS'
       | 'APPEND_SLASH'
+      | 'PREPEND_WWW'
       | 'DATA_UPLOAD_MAX_MEMORY_SIZE'
       | 'DATA_UPLOAD_MAX_NUMBER_FIELDS'
       | 'TEMPLATES'
@@ -91,6 +94,15 @@ const isPositiveInteger: Check = (v) => Number.isInteger(v) && (v as number) > 0
 const isStringArray: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'string');
 const isFunctionArray: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'function');
 const isStringOrNull: Check = (v) => v === null || typeof v === 'string';
+const isTemplateBackend: Check = (v) => {
+  if (typeof v !== 'object' || v === null) return false;
+  const entry = v as Record<string, unknown>;
+  return (
+    typeof entry.BACKEND === 'function' &&
+    (entry.DIRS === undefined || isStringArray(entry.DIRS)) &&
+    (entry.OPTIONS === undefined || (typeof entry.OPTIONS === 'object' && entry.OPTIONS !== null))
+  );
+};
 
 interface SettingSpec {
   default?: unknown;
@@ -112,6 +124,7 @@ const SPECS: Record<string, SettingSpec> = {
     expected: 'an array of host names',
   },
   APPEND_SLASH: { default: true, check: isBoolean, expected: 'a boolean' },
+  PREPEND_WWW: { default: false, check: isBoolean, expected: 'a boolean' },
   DATA_UPLOAD_MAX_MEMORY_SIZE: {
     default: 2_621_440,
     check: isPositiveInteger,
@@ -120,8 +133,9 @@ const SPECS: Record<string, SettingSpec> = {
   DATA_UPLOAD_MAX_NUMBER_FIELDS: { default: 1000, check: isPositiveInteger, expected: 'a positive integer' },
   TEMPLATES: {
     default: [],
-    check: Array.isArray,
-    expected: 'an array of { BACKEND, DIRS, OPTIONS } objects',
+    // Checked entry by entry: a bad entry would otherwise fail later as a bare TypeError.
+    check: (v) => Array.isArray(v) && v.every(isTemplateBackend),
+    expected: 'an array of { BACKEND, DIRS, OPTIONS } objects (BACKEND a class, DIRS an array of paths)',
   },
   LOGGER: {
     check: (v) =>

@@ -92,14 +92,24 @@ function debugClientErrorPage(
       `<table><tr><th>Request Method:</th><td>${escapeHtml(request.method)}</td></tr>
 <tr><th>Request URL:</th><td>${escapeHtml(request.getFullPath())}</td></tr></table>
 <p>Manouche tried these URL patterns, in this order:</p><ol>${tried.join('')}</ol>
-<p class="exception_value">${escapeHtml(message)}</p>`,
+<p class="exception_value">${escapeHtml(message)}</p>${traceback(error)}`,
     );
   }
   const title =
     error instanceof PermissionDenied
       ? '403 Forbidden'
       : `${status} ${error instanceof ManoucheError ? error.name : 'Error'}`;
-  return page(title, `<pre class="exception_value">${escapeHtml(message)}</pre>`);
+  return page(title, `<pre class="exception_value">${escapeHtml(message)}</pre>${traceback(error)}`);
+}
+
+/**
+ * The trace section of a `DEBUG` client-error page. The middleware contract says a `DEBUG` body carries
+ * the message and the trace whatever the status, so a 4xx raised deep in a view or a middleware can be
+ * traced as easily as a 500.
+ */
+function traceback(error: unknown): string {
+  const stack = error instanceof Error ? error.stack : undefined;
+  return stack ? `\n<h2>Traceback</h2><pre class="traceback">${escapeHtml(stack)}</pre>` : '';
 }
 
 function page(title: string, body: string): string {

@@ -24,12 +24,13 @@ export function createViewLayer(
       if (response != null) break;
     }
     if (response == null) {
-      // The WebSocket handshake, when one is pending, happens here: after every processView,
-      // immediately before the view body.
-      const upgrade = request.upgrade;
-      if (upgrade !== null && upgrade.beforeView !== null) await upgrade.beforeView(request, match.view);
+      // An upgrade request may carry a view runner (the WebSocket middleware's): it performs the
+      // handshake here, after every processView and immediately before the view body.
+      const runner = request.upgrade?.viewRunner ?? null;
       try {
-        response = await match.view(request, match.params);
+        response = await (runner === null
+          ? match.view(request, match.params)
+          : runner(request, match.view, match.params));
       } catch (error) {
         response = await processExceptionByMiddleware(hooks, request, error);
       }

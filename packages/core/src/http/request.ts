@@ -2,6 +2,8 @@ import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { BadRequest, DisallowedHost } from '../exceptions';
 import type { ResolvedSettings } from '../settings';
+import type { HttpResponse } from './response';
+import type { View, ViewParams } from '../urls/patterns';
 import { mediaType, parseMultipart, type ParsedForm, type UploadedFile } from './body';
 import { parseCookies } from './cookies';
 import { RequestHeaders, type RawHeaderValue } from './headers';
@@ -29,15 +31,23 @@ export interface UpgradeContext {
   /** Set by whoever wrote the `101`; from then on no HTTP bytes may be written. */
   upgraded: boolean;
   /**
-   * Runs after every `processRequest`/`processView`, immediately before the view body: where a
-   * WebSocket middleware performs the handshake. `null` when nothing is pending.
+   * When set, the handler calls this instead of the view, after every `processRequest`/`processView`:
+   * the WebSocket middleware performs the handshake there, immediately before the view body.
    */
-  beforeView: ((request: HttpRequest, view: (...args: never[]) => unknown) => Promise<void>) | null;
+  viewRunner:
+    | ((
+        request: HttpRequest,
+        view: View,
+        params: ViewParams,
+      ) => Promise<HttpResponse | null | undefined | void>)
+    | null;
 }
 
 /** The application-wide state a request can reach (set by `Application.handle`). */
 export interface RequestApp {
   readonly settings: ResolvedSettings;
+  /** The compiled URL conf (`CommonMiddleware` asks it whether `path + '/'` resolves). */
+  readonly resolver?: { match(path: string): unknown };
 }
 
 /** How to build an `HttpRequest` without a socket (the test client and request factory use this). */
@@ -167,12 +177,19 @@ export class HttpRequest {
     }
   }
 
-  /** True over HTTPS, or when `SECURE_PROXY_SSL_HEADER` says a proxy received it over HTTPS. */
+  /**
+   * True over HTTPS, or when `SECURE_PROXY_SSL_HEADER` says a proxy received it over HTTPS. The header
+   * may be named as in Django (`['HTTP_X_FORWARDED_PROTO', 'https']`) or plainly (`X-Forwarded-Proto`).
+   */
   isSecure(): boolean {
     if (this.scheme === 'https') return true;
     const proxyHeader = this.app?.settings.SECURE_PROXY_SSL_HEADER;
     if (!proxyHeader) return false;
-    return this.headers.get(proxyHeader[0]) === proxyHeader[1];
+    const [name, secureValue] = proxyHeader;
+    const header = /^HTTP_/i.test(name) ? name.slice(5).replace(/_/g, '-') : name;
+    // Proxies that append give `https, http`: the first value is the one the client used (Django 4.1+).
+    const value = this.headers.get(header)?.split(',', 1)[0]!.trim();
+    return value === secureValue;
   }
 
   /** True for a WebSocket handshake (`GET` with `Upgrade: websocket`). */

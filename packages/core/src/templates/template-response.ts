@@ -18,6 +18,7 @@ export class TemplateResponse extends HttpResponse {
   readonly request: HttpRequest;
   #rendered: boolean;
   #postRenderCallbacks: Array<(response: TemplateResponse) => unknown>;
+  #rendering: Promise<this> | null = null;
 
   constructor(
     request: HttpRequest,
@@ -47,8 +48,21 @@ export class TemplateResponse extends HttpResponse {
     this.#rendered = true;
   }
 
-  /** Renders once (later calls do nothing), then runs the post-render callbacks. */
-  async render(): Promise<this> {
+  /**
+   * Renders once (later calls do nothing), then runs the post-render callbacks. A call made while a
+   * render is under way waits for that one instead of starting another.
+   */
+  render(): Promise<this> {
+    // Shared so that two callers (say, a middleware and the handler) can't render twice; a failed
+    // render is forgotten so a later call may try again.
+    this.#rendering ??= this.#render().catch((error: unknown) => {
+      this.#rendering = null;
+      throw error;
+    });
+    return this.#rendering;
+  }
+
+  async #render(): Promise<this> {
     if (this.#rendered) return this;
     const template =
       typeof this.template === 'string' ? this.#engine().getTemplate(this.template) : this.template;

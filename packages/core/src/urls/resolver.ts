@@ -5,6 +5,7 @@ import {
   compilePieces,
   paramNames,
   parseDjangoRoute,
+  quotePath,
   parsePathToRegexpRoute,
   reversePieces,
   syntaxOf,
@@ -105,7 +106,7 @@ export class UrlResolver {
         continue;
       }
       try {
-        return reversePieces(route.pieces, params);
+        return quotePath(reversePieces(route.pieces, params));
       } catch (error) {
         if (!(error instanceof NoReverseMatch)) throw error;
         reasons.push(`${route.route}: ${error.message}`);
@@ -128,10 +129,15 @@ function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void 
   for (const entry of urlconf) {
     if (entry === null || typeof entry !== 'object' || (entry.kind !== 'path' && entry.kind !== 'include')) {
       throw new ImproperlyConfigured(
-        `URL conf entries must come from path() or include(); got ${String(entry)}`,
+        `ROOT_URLCONF (and every include()) must list path() or include() entries; got ${String(entry)}`,
       );
     }
     if (entry.kind === 'include') {
+      if (!Array.isArray(entry.patterns)) {
+        throw new ImproperlyConfigured(
+          `include(${JSON.stringify(entry.prefix)}) needs an array of path()/include() entries; got ${typeof entry.patterns}`,
+        );
+      }
       const namespace =
         entry.namespace === null ? prefix.namespace : `${prefix.namespace}${entry.namespace}:`;
       flatten(entry.patterns, { ...join(prefix, entry.prefix), namespace }, into);
@@ -165,15 +171,20 @@ function join(prefix: Prefix, route: string): Prefix {
   const pieces = [...prefix.pieces];
   const last = pieces[pieces.length - 1];
   const endsWithSlash = last?.type === 'text' && last.value.endsWith('/');
+  // The route as written gets the same slash merging as the pieces (`blog/` + `/posts/:id` reads
+  // `blog/posts/:id`, `/api` + `items/` reads `/api/items/`).
+  let written = prefix.route;
   if (syntax === 'path-to-regexp' && endsWithSlash) {
     const trimmed = last.value.slice(0, -1);
     if (trimmed === '') pieces.pop();
     else pieces[pieces.length - 1] = { type: 'text', value: trimmed };
+    if (written.endsWith('/')) written = written.slice(0, -1);
   } else if (syntax === 'django' && prefix.syntax === 'path-to-regexp' && !endsWithSlash && route !== '') {
     pieces.push({ type: 'text', value: '/' });
+    written += '/';
   }
   pieces.push(...child);
-  return { pieces: mergeText(pieces), syntax, route: prefix.route + route, namespace: prefix.namespace };
+  return { pieces: mergeText(pieces), syntax, route: written + route, namespace: prefix.namespace };
 }
 
 function mergeText(pieces: RoutePiece[]): RoutePiece[] {

@@ -43,16 +43,17 @@ export function parseDjangoRoute(route: string): RoutePiece[] {
   return pieces;
 }
 
+// `reverse()` percent-encodes the whole path afterwards (see `quotePath`), so these give raw text.
 const SEGMENT: PathConverter = {
   regex: '[^/]+',
   toJs: (value) => value,
-  toUrl: (value) => encodeURIComponent(String(value)),
+  toUrl: (value) => String(value),
 };
 
 const WILDCARD: PathConverter = {
   regex: '.+',
   toJs: (value) => value,
-  toUrl: (value) => String(value).split('/').map(encodeURIComponent).join('/'),
+  toUrl: (value) => String(value),
 };
 
 /** `/posts/:id{/:slug}` -> pieces, with path-to-regexp's own parser (and its errors). */
@@ -131,6 +132,16 @@ export function reversePieces(pieces: readonly RoutePiece[], params: Record<stri
     }
   }
   return url;
+}
+
+/**
+ * Percent-encodes a reversed path as Django's `reverse()` does: parameters are checked against their
+ * converter's regex unencoded (the resolver matches decoded paths), then everything but the RFC 3986
+ * unreserved and sub-delimiter characters and `/:@` is escaped, so `?`, `#`, `%` and spaces in a
+ * value can't change the URL's meaning.
+ */
+export function quotePath(path: string): string {
+  return encodeURIComponent(path).replace(/%(?:2[46BCF]|3[ABD]|40)/g, (escape) => decodeURIComponent(escape));
 }
 
 /** Names of every parameter in `pieces`, optional ones included. */

@@ -1,0 +1,43 @@
+import type { HttpRequest } from '../http/request';
+import type { HttpResponse } from '../http/response';
+import type { View } from '../urls/patterns';
+import { MiddlewareMixin } from './mixin';
+
+/** Responses of views wrapped in {@link xframeOptionsExempt}. */
+const exemptResponses = new WeakSet<HttpResponse>();
+
+/**
+ * Django's `XFrameOptionsMiddleware`: sets `X-Frame-Options` to the `X_FRAME_OPTIONS` setting
+ * (`'DENY'` by default, or `'SAMEORIGIN'`), read on every request, so other sites can't frame the
+ * page (clickjacking). A response that already has the header keeps it, and the responses of views
+ * wrapped in {@link xframeOptionsExempt} get none. Override `getXFrameOptionsValue` to choose per
+ * request. Works in `MIDDLEWARE` and `MIDDLEWARE_CLASSES`.
+ */
+export class XFrameOptionsMiddleware extends MiddlewareMixin {
+  override processResponse(request: HttpRequest, response: HttpResponse): HttpResponse {
+    if (response.headers.has('X-Frame-Options') || exemptResponses.has(response)) return response;
+    response.headers.set('X-Frame-Options', this.getXFrameOptionsValue(request, response));
+    return response;
+  }
+
+  /** The header's value: `X_FRAME_OPTIONS` in upper case. */
+  protected getXFrameOptionsValue(request: HttpRequest, _response: HttpResponse): string {
+    return request.app!.settings.X_FRAME_OPTIONS.toUpperCase();
+  }
+}
+
+/**
+ * Django's `@xframe_options_exempt`: the view's responses are left without `X-Frame-Options` by
+ * {@link XFrameOptionsMiddleware}, so any site may frame them.
+ */
+export function xframeOptionsExempt<V extends View>(view: V): V {
+  const exempt = async function (this: unknown, ...args: Parameters<V>): Promise<HttpResponse> {
+    const response = await (view.apply(this, args) as HttpResponse | Promise<HttpResponse>);
+    if (response != null) exemptResponses.add(response);
+    return response;
+  };
+  // Keep the view's name and whatever other decorators attached to it (functools.wraps does the same).
+  Object.assign(exempt, view);
+  Object.defineProperty(exempt, 'name', { value: view.name });
+  return exempt as unknown as V;
+}

@@ -1,0 +1,77 @@
+import {
+  HttpResponse,
+  path,
+  xframeOptionsExempt,
+  XFrameOptionsMiddleware,
+  type HttpRequest,
+  type Settings,
+} from '@manouche/core';
+import { httpRequest } from './support/raw-http';
+import { serve, type Served } from './support/serve';
+
+const STACKS = ['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const;
+
+function stack(setting: (typeof STACKS)[number]): Partial<Settings> {
+  return setting === 'MIDDLEWARE'
+    ? { MIDDLEWARE: [XFrameOptionsMiddleware] }
+    : { MIDDLEWARE_CLASSES: [XFrameOptionsMiddleware] };
+}
+
+function embeddable(_request: HttpRequest, params: { id?: unknown }): HttpResponse {
+  return new HttpResponse(`widget ${String(params.id)}`);
+}
+
+describe.each(STACKS)('XFrameOptionsMiddleware in %s', (setting) => {
+  let served: Served;
+
+  beforeAll(async () => {
+    served = await serve({
+      ...stack(setting),
+      ROOT_URLCONF: [
+        path('', () => new HttpResponse('home')),
+        path('framed/', () => new HttpResponse('mine', { headers: { 'X-Frame-Options': 'SAMEORIGIN' } })),
+        path('widget/<int:id>/', xframeOptionsExempt(embeddable)),
+      ],
+    });
+  });
+  afterAll(() => served.close());
+
+  it('sends X-Frame-Options: DENY by default', async () => {
+    const response = await httpRequest(`${served.url}/`);
+    expect(response.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('sends the X_FRAME_OPTIONS setting, read at request time', async () => {
+    served.app.settings.X_FRAME_OPTIONS = 'SAMEORIGIN';
+    try {
+      const response = await httpRequest(`${served.url}/`);
+      expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    } finally {
+      served.app.settings.X_FRAME_OPTIONS = 'DENY';
+    }
+  });
+
+  it('keeps the X-Frame-Options a view set', async () => {
+    const response = await httpRequest(`${served.url}/framed/`);
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('adds the header to a 404 as well', async () => {
+    const response = await httpRequest(`${served.url}/missing/`);
+    expect(response.status).toBe(404);
+    expect(response.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('sends no X-Frame-Options for a view wrapped in xframeOptionsExempt', async () => {
+    const response = await httpRequest(`${served.url}/widget/7/`);
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('widget 7');
+    expect(response.headers['x-frame-options']).toBeUndefined();
+  });
+});
+
+describe('xframeOptionsExempt()', () => {
+  it("keeps the view's name", () => {
+    expect(xframeOptionsExempt(embeddable).name).toBe('embeddable');
+  });
+});

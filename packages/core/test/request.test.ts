@@ -1,0 +1,406 @@
+import {
+  createApp,
+  HttpRequest,
+  HttpResponse,
+  JsonResponse,
+  path,
+  type Application,
+  type HttpRequestInit,
+  type Settings,
+} from '@manouche/core';
+import { httpRequest } from './support/raw-http';
+import { MemoryLogger, serve, type Served } from './support/serve';
+
+/** A view that answers with what it read from the request, as JSON. */
+const views = [
+  path(
+    'query/',
+    (request) =>
+      new JsonResponse({
+        a: request.GET.get('a'),
+        allA: request.GET.getAll('a'),
+        missing: request.GET.get('missing'),
+        missingAll: request.GET.getAll('missing'),
+        withFallback: request.GET.get('missing', 'fallback'),
+        has: request.GET.has('flag'),
+        entries: [...request.GET],
+      }),
+  ),
+  path(
+    'form/',
+    (request) =>
+      new JsonResponse({
+        contentType: request.contentType,
+        entries: [...request.POST],
+        name: request.POST.get('name'),
+        tags: request.POST.getAll('tag'),
+        files: [...request.FILES].map(([field, files]) => ({
+          field,
+          files: files.map((file) => ({
+            fieldName: file.fieldName,
+            name: file.name,
+            contentType: file.contentType,
+            size: file.size,
+            content: file.content.toString('utf8'),
+          })),
+        })),
+      }),
+  ),
+  path('json/', (request) => new JsonResponse({ received: request.json(), post: [...request.POST] })),
+  path('cookies/', (request) => new JsonResponse(request.COOKIES)),
+  path('meta/', (request) => new JsonResponse(request.META)),
+  path(
+    'headers/',
+    (request) =>
+      new JsonResponse({
+        lower: request.headers.get('x-custom'),
+        upper: request.headers.get('X-CUSTOM'),
+        mixed: request.headers.get('X-Custom'),
+        has: request.headers.has('X-cUsToM'),
+        absent: request.headers.get('x-absent'),
+      }),
+  ),
+  path('host/', (request) => new HttpResponse(request.getHost())),
+  path(
+    'secure/',
+    (request) => new JsonResponse({ secure: request.isSecure(), uri: request.buildAbsoluteUri() }),
+  ),
+  path(
+    '<path:rest>',
+    (request, params) => new JsonResponse({ path: request.path, params, full: request.getFullPath() }),
+  ),
+];
+
+async function handleIn(app: Application, init: HttpRequestInit): Promise<HttpResponse> {
+  return app.handle(new HttpRequest(init));
+}
+
+function appWith(settings: Partial<Settings> = {}): { app: Application; logger: MemoryLogger } {
+  const logger = new MemoryLogger();
+  return { app: createApp({ ROOT_URLCONF: views, LOGGER: logger, ...settings }), logger };
+}
+
+describe('HttpRequest over a real socket', () => {
+  let served: Served;
+
+  beforeAll(async () => {
+    served = await serve({
+      ROOT_URLCONF: views,
+      ALLOWED_HOSTS: ['127.0.0.1', 'localhost', '.example.com', 'exact.test'],
+    });
+  });
+  afterAll(() => served.close());
+
+  describe('query strings', () => {
+    it('gives the last value with get() and every value with getAll() for a repeated key', async () => {
+      const response = await fetch(`${served.url}/query/?a=1&a=2&a=3&flag`);
+      expect(await response.json()).toMatchObject({
+        a: '3',
+        allA: ['1', '2', '3'],
+        missing: null,
+        missingAll: [],
+        withFallback: 'fallback',
+        has: true,
+      });
+    });
+
+    it('decodes +, percent escapes and UTF-8, and keeps empty values and bare keys', async () => {
+      const response = await fetch(`${served.url}/query/?a=x+y&b=%2B%26%3D&c=&flag&&e=caf%C3%A9`);
+      const { entries } = (await response.json()) as { entries: Array<[string, string]> };
+      expect(entries).toEqual([
+        ['a', 'x y'],
+        ['b', '+&='],
+        ['c', ''],
+        ['flag', ''],
+        ['e', 'café'],
+      ]);
+    });
+
+    it('gives an empty QueryDict when there is no query string', async () => {
+      const response = await fetch(`${served.url}/query/`);
+      expect(await response.json()).toMatchObject({ a: null, allA: [], has: false, entries: [] });
+    });
+  });
+
+  describe('form bodies', () => {
+    it('parses an urlencoded body into POST, repeated keys included', async () => {
+      const body = new URLSearchParams([
+        ['name', 'Django Reinhardt'],
+        ['tag', 'jazz'],
+        ['tag', 'manouche'],
+      ]);
+      const response = await fetch(`${served.url}/form/`, { method: 'POST', body });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        contentType: 'application/x-www-form-urlencoded',
+        name: 'Django Reinhardt',
+        tags: ['jazz', 'manouche'],
+        files: [],
+      });
+    });
+
+    it('parses a multipart body into POST fields and FILES', async () => {
+      const form = new FormData();
+      form.append('name', 'Stéphane');
+      form.append('tag', 'violin');
+      form.append('tag', 'swing');
+      form.append('score', new Blob(['minor swing'], { type: 'text/plain' }), 'minor-swing.txt');
+      form.append(
+        'score',
+        new Blob([Buffer.from([0xff, 0x00])], { type: 'application/octet-stream' }),
+        'b.bin',
+      );
+      const response = await fetch(`${served.url}/form/`, { method: 'POST', body: form });
+      expect(response.status).toBe(200);
+      const data = (await response.json()) as {
+        contentType: string;
+        name: string;
+        tags: string[];
+        files: Array<{ field: string; files: Array<Record<string, unknown>> }>;
+      };
+      expect(data.contentType).toBe('multipart/form-data');
+      expect(data.name).toBe('Stéphane');
+      expect(data.tags).toEqual(['violin', 'swing']);
+      expect(data.files).toHaveLength(1);
+      expect(data.files[0]!.field).toBe('score');
+      expect(data.files[0]!.files).toEqual([
+        {
+          fieldName: 'score',
+          name: 'minor-swing.txt',
+          contentType: 'text/plain',
+          size: 11,
+          content: 'minor swing',
+        },
+        expect.objectContaining({ name: 'b.bin', contentType: 'application/octet-stream', size: 2 }),
+      ]);
+    });
+
+    it('keeps POST empty for a JSON body and reads the JSON through request.json()', async () => {
+      const response = await fetch(`${served.url}/json/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'Nuages', year: 1940, tags: ['ballad'] }),
+      });
+      expect(await response.json()).toEqual({
+        received: { title: 'Nuages', year: 1940, tags: ['ballad'] },
+        post: [],
+      });
+    });
+  });
+
+  it('parses the Cookie header into COOKIES', async () => {
+    const response = await fetch(`${served.url}/cookies/`, {
+      headers: { Cookie: 'sessionid=abc123; theme=dark; greeting=hello%20world' },
+    });
+    expect(await response.json()).toEqual({ sessionid: 'abc123', theme: 'dark', greeting: 'hello world' });
+  });
+
+  it('gives no cookies when none were sent', async () => {
+    expect(await (await fetch(`${served.url}/cookies/`)).json()).toEqual({});
+  });
+
+  it('looks headers up case-insensitively', async () => {
+    const response = await fetch(`${served.url}/headers/`, { headers: { 'X-Custom': 'yes' } });
+    expect(await response.json()).toEqual({
+      lower: 'yes',
+      upper: 'yes',
+      mixed: 'yes',
+      has: true,
+      absent: null,
+    });
+  });
+
+  it('fills META with Django keys: REQUEST_METHOD, PATH_INFO, QUERY_STRING, CONTENT_TYPE, HTTP_*...', async () => {
+    const response = await fetch(`${served.url}/meta/?x=1`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain', 'X-Request-Id': 'r-1', 'User-Agent': 'jest' },
+      body: 'hello',
+    });
+    const meta = (await response.json()) as Record<string, string>;
+    expect(meta).toMatchObject({
+      REQUEST_METHOD: 'POST',
+      PATH_INFO: '/meta/',
+      QUERY_STRING: 'x=1',
+      CONTENT_TYPE: 'text/plain',
+      CONTENT_LENGTH: '5',
+      HTTP_X_REQUEST_ID: 'r-1',
+      HTTP_USER_AGENT: 'jest',
+      HTTP_HOST: `127.0.0.1:${served.port}`,
+      REMOTE_ADDR: '127.0.0.1',
+      SERVER_PORT: String(served.port),
+      SERVER_NAME: '127.0.0.1',
+    });
+    // As in Django, the body headers are not duplicated under HTTP_.
+    expect(meta).not.toHaveProperty('HTTP_CONTENT_TYPE');
+    expect(meta).not.toHaveProperty('HTTP_CONTENT_LENGTH');
+  });
+
+  it('percent-decodes the path the view and the resolver see', async () => {
+    const response = await fetch(`${served.url}/caf%C3%A9/a%20b/?q=%C3%A9`);
+    expect(await response.json()).toEqual({
+      path: '/café/a b/',
+      params: { rest: 'café/a b/' },
+      full: '/café/a b/?q=%C3%A9',
+    });
+  });
+
+  describe('getHost() and ALLOWED_HOSTS', () => {
+    it.each([
+      ['127.0.0.1', '127.0.0.1'],
+      ['exact.test', 'exact.test'],
+      ['EXACT.TEST', 'EXACT.TEST'],
+      ['exact.test.', 'exact.test.'],
+      ['example.com', 'example.com'],
+      ['www.example.com', 'www.example.com'],
+      ['deep.api.example.com:8080', 'deep.api.example.com:8080'],
+    ])('accepts Host %s and getHost() gives it back', async (host, expected) => {
+      const response = await httpRequest(`${served.url}/host/`, { headers: { Host: host } });
+      expect(response.status).toBe(200);
+      expect(response.text).toBe(expected);
+    });
+
+    it.each([
+      'evil.com',
+      'notexample.com',
+      'exact.test.evil.com',
+      'example.com.evil',
+      '[::1]',
+      'bad host',
+      'a/b',
+    ])('answers Host %s with 400 and one log line naming the header', async (host) => {
+      const before = served.logger.lines.length;
+      const response = await httpRequest(`${served.url}/host/`, { headers: { Host: host } });
+      expect(response.status).toBe(400);
+      const lines = served.logger.lines.slice(before);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.level).toBe('warn');
+      expect(lines[0]!.message).toContain('Invalid HTTP_HOST header');
+      // The server keeps serving.
+      expect((await fetch(`${served.url}/host/`)).status).toBe(200);
+    });
+  });
+});
+
+describe('HttpRequest in process', () => {
+  it('defaults to GET / with empty query, POST, FILES, body and cookies', () => {
+    const request = new HttpRequest();
+    expect(request.method).toBe('GET');
+    expect(request.path).toBe('/');
+    expect(request.GET.size).toBe(0);
+    expect(request.POST.size).toBe(0);
+    expect(request.FILES.size).toBe(0);
+    expect(request.body.length).toBe(0);
+    expect(request.COOKIES).toEqual({});
+    expect(request.websocket).toBeNull();
+    expect(request.isWebsocket()).toBe(false);
+  });
+
+  it('upper-cases the method and looks up hand-built headers case-insensitively', () => {
+    const request = new HttpRequest({ method: 'post', headers: { 'X-Thing': 'a', 'X-Multi': ['1', '2'] } });
+    expect(request.method).toBe('POST');
+    expect(request.headers.get('x-thing')).toBe('a');
+    expect(request.headers.get('X-THING')).toBe('a');
+    expect(request.headers.get('x-multi')).toBe('1, 2');
+    expect(request.META.HTTP_X_THING).toBe('a');
+  });
+
+  it('treats a GET with Upgrade: websocket as a WebSocket request', () => {
+    expect(new HttpRequest({ headers: { Upgrade: 'WebSocket' } }).isWebsocket()).toBe(true);
+    expect(new HttpRequest({ method: 'POST', headers: { Upgrade: 'websocket' } }).isWebsocket()).toBe(false);
+  });
+
+  it('ignores the charset parameter when deciding a body is a form', async () => {
+    const { app } = appWith();
+    const response = await handleIn(app, {
+      method: 'POST',
+      path: '/form/',
+      headers: { 'Content-Type': 'Application/X-WWW-Form-Urlencoded; charset=utf-8' },
+      body: 'name=x&tag=1&tag=2',
+    });
+    expect(response.json()).toMatchObject({ name: 'x', tags: ['1', '2'] });
+  });
+
+  it('keeps POST empty for a content type that is not a form', async () => {
+    const { app } = appWith();
+    const response = await handleIn(app, {
+      method: 'POST',
+      path: '/form/',
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'name=x',
+    });
+    expect(response.json()).toMatchObject({ entries: [], name: null });
+  });
+
+  describe('isSecure()', () => {
+    it('is true for an https request and false for http', async () => {
+      const { app } = appWith();
+      expect((await handleIn(app, { path: '/secure/', scheme: 'https' })).json()).toEqual({
+        secure: true,
+        uri: 'https://localhost/secure/',
+      });
+      expect((await handleIn(app, { path: '/secure/' })).json()).toMatchObject({ secure: false });
+    });
+
+    it('ignores X-Forwarded-Proto unless SECURE_PROXY_SSL_HEADER is set', async () => {
+      const { app } = appWith();
+      const response = await handleIn(app, { path: '/secure/', headers: { 'X-Forwarded-Proto': 'https' } });
+      expect(response.json()).toMatchObject({ secure: false });
+    });
+
+    it.each([
+      ['the Django META name', 'HTTP_X_FORWARDED_PROTO'],
+      ['the header name', 'X-Forwarded-Proto'],
+    ])('trusts SECURE_PROXY_SSL_HEADER written with %s', async (_label, header) => {
+      const { app } = appWith({ SECURE_PROXY_SSL_HEADER: [header, 'https'] });
+      const secure = await handleIn(app, { path: '/secure/', headers: { 'X-Forwarded-Proto': 'https' } });
+      expect(secure.json()).toEqual({ secure: true, uri: 'https://localhost/secure/' });
+      const plain = await handleIn(app, { path: '/secure/', headers: { 'X-Forwarded-Proto': 'http' } });
+      expect(plain.json()).toMatchObject({ secure: false });
+      const absent = await handleIn(app, { path: '/secure/' });
+      expect(absent.json()).toMatchObject({ secure: false });
+    });
+
+    it('reads the first value of a proxy header that several proxies appended to, as Django does', async () => {
+      const { app } = appWith({ SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] });
+      const response = await handleIn(app, {
+        path: '/secure/',
+        headers: { 'X-Forwarded-Proto': 'https, http' },
+      });
+      expect(response.json()).toMatchObject({ secure: true });
+    });
+  });
+
+  describe('getHost()', () => {
+    it("accepts any well-formed host with ALLOWED_HOSTS = ['*']", async () => {
+      const { app } = appWith({ ALLOWED_HOSTS: ['*'] });
+      for (const host of ['anything.example', 'evil.com:1234', '10.0.0.1', '[2001:db8::1]:8080']) {
+        const response = await handleIn(app, { path: '/host/', headers: { host } });
+        expect([host, response.statusCode, response.text]).toEqual([host, 200, host]);
+      }
+    });
+
+    it("refuses a malformed Host even with ALLOWED_HOSTS = ['*']", async () => {
+      const { app, logger } = appWith({ ALLOWED_HOSTS: ['*'] });
+      const response = await handleIn(app, { path: '/host/', headers: { host: 'evil.com/../x' } });
+      expect(response.statusCode).toBe(400);
+      expect(logger.lines).toHaveLength(1);
+    });
+
+    it('uses X-Forwarded-Host only with USE_X_FORWARDED_HOST, and checks it', async () => {
+      const headers = { host: 'localhost', 'x-forwarded-host': 'shop.example.com' };
+      const off = appWith({ ALLOWED_HOSTS: ['localhost', '.example.com'] });
+      expect((await handleIn(off.app, { path: '/host/', headers })).text).toBe('localhost');
+      const on = appWith({ ALLOWED_HOSTS: ['localhost', '.example.com'], USE_X_FORWARDED_HOST: true });
+      expect((await handleIn(on.app, { path: '/host/', headers })).text).toBe('shop.example.com');
+      const refused = appWith({ ALLOWED_HOSTS: ['localhost'], USE_X_FORWARDED_HOST: true });
+      expect((await handleIn(refused.app, { path: '/host/', headers })).statusCode).toBe(400);
+    });
+
+    it('refuses a disallowed host before any view runs, with a 400 in process too', async () => {
+      const { app, logger } = appWith({ ALLOWED_HOSTS: ['example.com'] });
+      const response = await handleIn(app, { path: '/host/', headers: { host: 'evil.com' } });
+      expect(response.statusCode).toBe(400);
+      expect(logger.messages()).toEqual([expect.stringContaining('Invalid HTTP_HOST header: "evil.com"')]);
+    });
+  });
+});
