@@ -1,0 +1,72 @@
+// Side-by-side HTTP benchmark: each server runs alone in a child process (one core) while autocannon
+// loads it from this process (the other core). Usage:
+//   npm run build && node bench/run.mjs [--duration 10] [--connections 100] [--only name,name]
+import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '100' },
+    only: { type: 'string' },
+  },
+});
+
+const SERVERS = [
+  { name: 'node:http (bare)', script: 'node-http.mjs' },
+  { name: 'manouche, no middleware', script: 'manouche.mjs', env: { MIDDLEWARE_COUNT: '0' } },
+  {
+    name: 'manouche, 5 MIDDLEWARE',
+    script: 'manouche.mjs',
+    env: { MIDDLEWARE_COUNT: '5', MODE: 'MIDDLEWARE' },
+  },
+  {
+    name: 'manouche, 5 MIDDLEWARE_CLASSES',
+    script: 'manouche.mjs',
+    env: { MIDDLEWARE_COUNT: '5', MODE: 'MIDDLEWARE_CLASSES' },
+  },
+  { name: 'fastify', script: 'fastify.mjs' },
+  { name: 'koa', script: 'koa.mjs' },
+  { name: 'express', script: 'express.mjs' },
+];
+
+const only = values.only?.split(',');
+const selected = only ? SERVERS.filter((server) => only.some((name) => server.name.includes(name))) : SERVERS;
+const results = [];
+let port = 39100;
+for (const server of selected) {
+  port += 1;
+  const child = fork(fileURLToPath(new URL(`./servers/${server.script}`, import.meta.url)), {
+    env: { ...process.env, ...server.env, PORT: String(port) },
+    stdio: 'inherit',
+  });
+  await once(child, 'message');
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections: Number(values.connections),
+    duration: Number(values.duration),
+  });
+  child.kill();
+  await once(child, 'exit');
+  results.push({
+    name: server.name,
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  });
+  console.error(`${server.name}: ${Math.round(result.requests.average)} req/s`);
+}
+
+const baseline = results.find((r) => r.name.startsWith('node:http'))?.rps;
+console.log(
+  `\nGET / "Hello, world", ${values.connections} connections, ${values.duration} s each, Node ${process.version}\n`,
+);
+console.log('| server | req/s | vs bare node:http | p99 latency (ms) | errors |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const r of results) {
+  const ratio = baseline ? `${(r.rps / baseline).toFixed(2)}x` : '-';
+  console.log(`| ${r.name} | ${Math.round(r.rps)} | ${ratio} | ${r.p99} | ${r.errors} |`);
+}
