@@ -1,0 +1,173 @@
+import type { IncomingMessage } from 'node:http';
+import WebSocket, { type RawData } from 'ws';
+
+/** What `connect()` resolves to. */
+export interface ConnectResult {
+  /** True when the server answered 101. */
+  accepted: boolean;
+  /** The subprotocol the server chose, `''` when none. */
+  protocol: string;
+  /** 101 when accepted, else the HTTP status of the refusal. */
+  status: number;
+  /** The close code when the connection was refused or already closed, else `null`. */
+  closeCode: number | null;
+}
+
+/** Options of `connect()`. */
+export interface ConnectOptions {
+  subprotocols?: string[];
+  headers?: Record<string, string>;
+  origin?: string;
+}
+
+/** How the connection ended. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+type Received = { kind: 'message'; data: string | Buffer } | { kind: 'close'; info: CloseInfo };
+
+/**
+ * A WebSocket client for tests (Channels' `WebsocketCommunicator`), over a real handshake against a
+ * `LiveServer`. Failed expectations reject with what was expected and what came.
+ *
+ * ```ts
+ * const ws = new WebSocketTestClient(`${server.wsUrl}/echo/`);
+ * expect((await ws.connect()).accepted).toBe(true);
+ * await ws.send('hi');
+ * expect(await ws.receive()).toBe('hi');
+ * await ws.close();
+ * ```
+ */
+export class WebSocketTestClient {
+  readonly url: string;
+  /** Resolves when the connection ends, with the close code and reason. */
+  readonly closed: Promise<CloseInfo>;
+  #socket: WebSocket | null = null;
+  readonly #inbox: Received[] = [];
+  #notify: (() => void) | null = null;
+  #closeInfo: CloseInfo | null = null;
+  #resolveClosed!: (info: CloseInfo) => void;
+
+  constructor(url: string) {
+    this.url = url;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+  }
+
+  /** Opens the connection; resolves whether or not the server accepted. */
+  connect(options: ConnectOptions = {}): Promise<ConnectResult> {
+    if (this.#socket !== null) return Promise.reject(new Error('connect() was already called on this client'));
+    const socket = new WebSocket(this.url, options.subprotocols ?? [], { headers: options.headers, origin: options.origin });
+    this.#socket = socket;
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      this.#push({ kind: 'message', data: isBinary ? buffer : buffer.toString('utf8') });
+    });
+    socket.on('close', (code: number, reason: Buffer) => this.#finish({ code, reason: reason.toString('utf8') }));
+    return new Promise((resolve) => {
+      socket.once('open', () => resolve({ accepted: true, protocol: socket.protocol, status: 101, closeCode: null }));
+      socket.once('unexpected-response', (_request, response: IncomingMessage) => {
+        response.resume();
+        socket.terminate();
+        resolve({ accepted: false, protocol: '', status: response.statusCode ?? 0, closeCode: null });
+      });
+      socket.on('error', (error: Error) => {
+        if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.CLOSED) {
+          resolve({ accepted: false, protocol: '', status: 0, closeCode: this.#closeInfo?.code ?? null });
+        }
+        void error;
+      });
+    });
+  }
+
+  /** Sends a text frame for a string, a binary frame for bytes. */
+  send(data: string | Buffer | Uint8Array): Promise<void> {
+    const socket = this.#open('send');
+    return new Promise((resolve, reject) => socket.send(data, { binary: typeof data !== 'string' }, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Sends `JSON.stringify(value)` as text. */
+  sendJson(value: unknown): Promise<void> {
+    return this.send(JSON.stringify(value));
+  }
+
+  /** The next message (string for text, Buffer for binary); rejects when none comes in time. */
+  async receive(timeoutMs = 1000): Promise<string | Buffer> {
+    const next = await this.#next(timeoutMs);
+    if (next === null) throw new Error(`expected a message within ${timeoutMs} ms, none came`);
+    if (next.kind === 'close') throw new Error(`expected a message within ${timeoutMs} ms, the socket closed with ${next.info.code}`);
+    return next.data;
+  }
+
+  /** The next message parsed as JSON. */
+  async receiveJson<T = unknown>(timeoutMs = 1000): Promise<T> {
+    const message = await this.receive(timeoutMs);
+    const text = typeof message === 'string' ? message : message.toString('utf8');
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new Error(`expected a JSON message, received ${JSON.stringify(text.slice(0, 200))}`);
+    }
+  }
+
+  /** Resolves when no message arrives within `ms`; rejects with the message that did. */
+  async receiveNothing(ms = 100): Promise<void> {
+    const next = await this.#next(ms, false);
+    if (next !== null && next.kind === 'message') {
+      const shown = typeof next.data === 'string' ? JSON.stringify(next.data.slice(0, 200)) : `${next.data.length} binary bytes`;
+      throw new Error(`expected no message within ${ms} ms, received ${shown}`);
+    }
+  }
+
+  /** Starts the closing handshake and resolves when the connection has closed. */
+  async close(code?: number, reason?: string): Promise<CloseInfo> {
+    const socket = this.#socket;
+    if (socket !== null && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) socket.close(code, reason);
+    return this.closed;
+  }
+
+  #open(action: string): WebSocket {
+    const socket = this.#socket;
+    if (socket === null) throw new Error(`expected a connected socket to ${action}; call connect() first`);
+    if (socket.readyState !== WebSocket.OPEN) {
+      throw new Error(`expected an open socket to ${action}, the socket ${this.#closeInfo ? `closed with ${this.#closeInfo.code}` : 'is not open'}`);
+    }
+    return socket;
+  }
+
+  #push(item: Received): void {
+    this.#inbox.push(item);
+    this.#notify?.();
+  }
+
+  #finish(info: CloseInfo): void {
+    if (this.#closeInfo !== null) return;
+    this.#closeInfo = info;
+    this.#push({ kind: 'close', info });
+    this.#resolveClosed(info);
+  }
+
+  /** The next inbox item within `timeoutMs`, or `null`. A close stays in the inbox for later calls. */
+  async #next(timeoutMs: number, consume = true): Promise<Received | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const head = this.#inbox[0];
+      if (head !== undefined) {
+        if (head.kind === 'message' && consume) this.#inbox.shift();
+        return head;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, remaining);
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#notify = done;
+      });
+      this.#notify = null;
+    }
+  }
+}

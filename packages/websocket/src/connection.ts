@@ -1,0 +1,177 @@
+import type { Logger, WebSocketConnection as WebSocketConnectionShape } from '@manouche/core';
+import type { RawData, WebSocket } from 'ws';
+import { CloseCode, ReadyState } from './constants';
+
+/** A message as a view sees it: text frames as strings, binary frames as Buffers. */
+export type Message = string | Buffer;
+
+/** What a connection needs beyond the socket. */
+export interface ConnectionOptions {
+  /** Ping every so many ms; a peer silent for two intervals is closed with 1001. 0: never. */
+  pingInterval: number;
+  logger: Logger;
+  /** For log lines. */
+  path: string;
+}
+
+/**
+ * `request.websocket`: dwebsocket's API over a `ws` socket. Messages queue until read; nothing throws
+ * because the peer left (`wait`/`read` give `null`, `closed` turns true), only `send` rejects.
+ */
+export class WebSocketConnection implements WebSocketConnectionShape {
+  readonly #socket: WebSocket;
+  readonly #options: ConnectionOptions;
+  readonly #queue: Message[] = [];
+  readonly #waiters = new Set<(message: Message | null) => void>();
+  readonly #ended: Promise<void>;
+  #closeCode: number | null = null;
+  #closeReason = '';
+  #lastHeard = Date.now();
+  #pingTimer: NodeJS.Timeout | null = null;
+
+  constructor(socket: WebSocket, options: ConnectionOptions) {
+    this.#socket = socket;
+    this.#options = options;
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      this.#lastHeard = Date.now();
+      this.#deliver(isBinary ? toBuffer(data) : toBuffer(data).toString('utf8'));
+    });
+    socket.on('pong', () => (this.#lastHeard = Date.now()));
+    socket.on('ping', () => (this.#lastHeard = Date.now()));
+    socket.on('error', (error: Error & { code?: string }) => {
+      // ws has already chosen the close code (1009 for an oversized message, 1007 for bad UTF-8...).
+      options.logger.warn(`WebSocket ${options.path}: ${error.message}${error.code ? ` (${error.code})` : ''}`);
+    });
+    this.#ended = new Promise((resolve) => {
+      socket.once('close', (code: number, reason: Buffer) => {
+        this.#closeCode = code;
+        this.#closeReason = reason.toString('utf8');
+        this.#stopPinging();
+        for (const waiter of this.#waiters) waiter(null);
+        this.#waiters.clear();
+        resolve();
+      });
+    });
+    if (options.pingInterval > 0) this.#startPinging(options.pingInterval);
+  }
+
+  /** The next message; `null` once the connection is closed, or after `timeoutMs` (no timeout by default). */
+  wait(timeoutMs?: number): Promise<Message | null> {
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#closeCode !== null) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = (message: Message | null): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#waiters.delete(waiter);
+        resolve(message);
+      };
+      this.#waiters.add(waiter);
+      if (timeoutMs !== undefined) timer = setTimeout(() => waiter(null), timeoutMs);
+    });
+  }
+
+  /** The next queued message, or `null`; never waits. */
+  read(): Message | null {
+    return this.#queue.shift() ?? null;
+  }
+
+  hasMessages(): boolean {
+    return this.#queue.length > 0;
+  }
+
+  countMessages(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Sends a text frame for a string, a binary frame for bytes. Resolves once the frame is written to
+   * the socket, so `await`ing each send never outruns a slow client. Rejects when the connection is
+   * closed or closing.
+   */
+  send(data: string | Buffer | Uint8Array): Promise<void> {
+    if (this.#socket.readyState !== ReadyState.OPEN) {
+      const state = this.#closeCode === null ? 'closing' : `closed (code ${this.#closeCode})`;
+      return Promise.reject(new Error(`Cannot send on a WebSocket that is ${state}`));
+    }
+    const binary = typeof data !== 'string';
+    const payload = binary && !Buffer.isBuffer(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data;
+    return new Promise((resolve, reject) => {
+      this.#socket.send(payload, { binary }, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Starts the closing handshake; does nothing once closing or closed. */
+  close(code: number = CloseCode.NORMAL, reason = ''): void {
+    if (this.#socket.readyState === ReadyState.CLOSING || this.#socket.readyState === ReadyState.CLOSED) return;
+    this.#socket.close(code, reason);
+  }
+
+  /** Resolves when the connection has closed (both close frames exchanged, or the socket gone). */
+  get ended(): Promise<void> {
+    return this.#ended;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    for (;;) {
+      const message = await this.wait();
+      if (message === null) return;
+      yield message;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#socket.readyState === ReadyState.CLOSED;
+  }
+
+  get readyState(): number {
+    return this.#socket.readyState;
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  get protocol(): string {
+    return this.#socket.protocol;
+  }
+
+  get closeCode(): number | null {
+    return this.#closeCode;
+  }
+
+  get closeReason(): string {
+    return this.#closeReason;
+  }
+
+  #deliver(message: Message): void {
+    const [waiter] = this.#waiters;
+    if (waiter !== undefined) waiter(message);
+    else this.#queue.push(message);
+  }
+
+  #startPinging(interval: number): void {
+    this.#pingTimer = setInterval(() => {
+      if (Date.now() - this.#lastHeard >= 2 * interval) {
+        this.#options.logger.warn(`WebSocket ${this.#options.path}: peer silent for ${2 * interval} ms, closing with 1001`);
+        this.#stopPinging();
+        this.close(CloseCode.GOING_AWAY, 'ping timeout');
+        return;
+      }
+      this.#socket.ping();
+    }, interval);
+    this.#pingTimer.unref();
+  }
+
+  #stopPinging(): void {
+    if (this.#pingTimer !== null) clearInterval(this.#pingTimer);
+    this.#pingTimer = null;
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

@@ -1,0 +1,135 @@
+import 'reflect-metadata';
+import { HttpResponseBadRequest, loggerOf, registerViewInspector, type HttpRequest, type HttpResponse, type ViewFunction, type ViewParams } from '@manouche/core';
+import { WEBSOCKET_MODE_KEY } from './constants';
+import { claimsWebsocket } from './handshake';
+import { acceptHandshake, serveConnection } from './upgrade';
+
+/** `accept`: plain HTTP and WebSocket on one URL; `require`: WebSocket only (plain HTTP gets 400). */
+export type WebSocketMode = 'accept' | 'require';
+
+/** Options of the decorators. */
+export interface WebSocketViewOptions {
+  /** Subprotocols the view speaks, in preference order. */
+  protocols?: string[];
+}
+
+/** What the decorators record about a view. */
+export interface WebSocketViewInfo {
+  readonly mode: WebSocketMode;
+  readonly protocols: readonly string[];
+}
+
+/**
+ * A view that may serve a WebSocket: like any view, but it may return nothing (dwebsocket style) when
+ * it served a WebSocket; the connection then closes with 1000.
+ */
+export type WebSocketView<P extends ViewParams = ViewParams> = (
+  request: HttpRequest,
+  params: P,
+) => HttpResponse | void | Promise<HttpResponse | void>;
+
+/** What a wrapped view returns to the handler. */
+type ViewResult = Promise<HttpResponse | null | undefined | void>;
+
+/** Both a view wrapper and a method decorator. */
+export interface WebSocketDecorator {
+  <P extends ViewParams = ViewParams>(view: WebSocketView<P>): ViewFunction<P>;
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+}
+
+type AnyView = (this: unknown, request: HttpRequest, params: ViewParams) => HttpResponse | void | Promise<HttpResponse | void>;
+
+/** Views' WebSocket modes, read once when a URL conf is loaded (see `registerViewInspector`). */
+const viewModes = new WeakMap<object, WebSocketViewInfo>();
+
+/** The WebSocket mode of a view in a loaded URL conf, or `undefined` for an ordinary view. */
+export function websocketInfoOf(view: object): WebSocketViewInfo | undefined {
+  return viewModes.get(view);
+}
+
+registerViewInspector((view) => {
+  const viewClass = (view as { viewClass?: { prototype: object } }).viewClass;
+  const info: WebSocketViewInfo | undefined =
+    Reflect.getOwnMetadata(WEBSOCKET_MODE_KEY, view) ??
+    (viewClass ? Reflect.getMetadata(WEBSOCKET_MODE_KEY, viewClass.prototype, 'get') : undefined);
+  if (info !== undefined) viewModes.set(view, info);
+});
+
+/**
+ * dwebsocket's `@accept_websocket`: the view answers plain HTTP as usual, and a WebSocket handshake
+ * is accepted right before its body runs, with `request.websocket` set.
+ *
+ * ```ts
+ * path('echo/', acceptWebsocket(async (request) => { ... }))
+ * path('chat/', acceptWebsocket({ protocols: ['chat.v1'] })(chatView))
+ * class Chat extends View { @acceptWebsocket() async get(request) { ... } }
+ * ```
+ */
+export function acceptWebsocket<P extends ViewParams = ViewParams>(view: WebSocketView<P>): ViewFunction<P>;
+export function acceptWebsocket(options?: WebSocketViewOptions): WebSocketDecorator;
+export function acceptWebsocket(target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+export function acceptWebsocket(...args: unknown[]): unknown {
+  return applyMode('accept', args);
+}
+
+/**
+ * dwebsocket's `@require_websocket`: like {@link acceptWebsocket}, but a plain HTTP request gets 400
+ * with an empty body.
+ */
+export function requireWebsocket<P extends ViewParams = ViewParams>(view: WebSocketView<P>): ViewFunction<P>;
+export function requireWebsocket(options?: WebSocketViewOptions): WebSocketDecorator;
+export function requireWebsocket(target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+export function requireWebsocket(...args: unknown[]): unknown {
+  return applyMode('require', args);
+}
+
+function applyMode(mode: WebSocketMode, args: unknown[]): unknown {
+  if (args.length === 3) return decorateMethod({ mode, protocols: [] }, args[0] as object, args[1] as string | symbol, args[2] as PropertyDescriptor);
+  if (typeof args[0] === 'function') return wrapView({ mode, protocols: [] }, args[0] as AnyView);
+  const options = (args[0] ?? {}) as WebSocketViewOptions;
+  const info: WebSocketViewInfo = { mode, protocols: [...(options.protocols ?? [])] };
+  const decorator = (...inner: unknown[]): unknown =>
+    inner.length === 3
+      ? decorateMethod(info, inner[0] as object, inner[1] as string | symbol, inner[2] as PropertyDescriptor)
+      : wrapView(info, inner[0] as AnyView);
+  return decorator;
+}
+
+function wrapView(info: WebSocketViewInfo, view: AnyView): (request: HttpRequest, params: ViewParams) => ViewResult {
+  if (typeof view !== 'function') throw new TypeError(`${info.mode}Websocket() wraps a view function; got ${typeof view}`);
+  const wrapped = function (this: unknown, request: HttpRequest, params: ViewParams): ViewResult {
+    return runWebSocketView(info, request, () => view.call(this, request, params));
+  };
+  Object.defineProperty(wrapped, 'name', { value: view.name });
+  Reflect.defineMetadata(WEBSOCKET_MODE_KEY, info, wrapped);
+  return wrapped;
+}
+
+function decorateMethod(info: WebSocketViewInfo, target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor {
+  const method = descriptor.value as AnyView;
+  if (typeof method !== 'function') throw new TypeError(`@${info.mode}Websocket() decorates a method; ${String(propertyKey)} is not one`);
+  Reflect.defineMetadata(WEBSOCKET_MODE_KEY, info, target, propertyKey);
+  descriptor.value = function (this: unknown, request: HttpRequest, params: ViewParams): ViewResult {
+    return runWebSocketView(info, request, () => method.call(this, request, params));
+  };
+  return descriptor;
+}
+
+/** Plain HTTP runs the view (or gets 400 under `require`); a handshake is accepted, then the body runs. */
+export async function runWebSocketView(
+  info: WebSocketViewInfo,
+  request: HttpRequest,
+  body: () => HttpResponse | void | Promise<HttpResponse | void>,
+): ViewResult {
+  if (request.websocket !== null) return body(); // already accepted by whoever serves it
+  if (!claimsWebsocket(request)) {
+    if (info.mode === 'require') {
+      loggerOf(request).warn(`Bad Request: ${request.path} requires a WebSocket; a plain ${request.method} request got 400`);
+      return new HttpResponseBadRequest();
+    }
+    return body();
+  }
+  const refused: HttpResponse | null = acceptHandshake(request, info.protocols);
+  if (refused !== null) return refused;
+  return serveConnection(request, body);
+}

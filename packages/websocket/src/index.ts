@@ -1,0 +1,19 @@
+/**
+ * `@manouche/websocket`: dwebsocket's WebSocket views for Manouche, on `ws`.
+ * This file only re-exports; importing it loads reflect-metadata once.
+ */
+import 'reflect-metadata';
+
+export { WebSocketMiddleware } from './middleware';
+export {
+  acceptWebsocket,
+  requireWebsocket,
+  websocketInfoOf,
+  type WebSocketDecorator,
+  type WebSocketMode,
+  type WebSocketViewInfo,
+  type WebSocketViewOptions,
+} from './decorators';
+export { WebSocketConnection, type Message } from './connection';
+export { CloseCode, ReadyState, WEBSOCKET_VERSION, WEBSOCKET_MODE_KEY } from './constants';
+export { isOriginAllowed } from './handshake';

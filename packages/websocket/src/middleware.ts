@@ -1,0 +1,39 @@
+import { HttpResponse, MiddlewareMixin, type Application, type HttpRequest, type ViewFunction, type ViewParams } from '@manouche/core';
+import { HandshakeStatus } from './constants';
+import { websocketInfoOf, runWebSocketView, type WebSocketViewInfo } from './decorators';
+import { claimsWebsocket, HandshakeRefusal, logRefusal, refuseHandshake } from './handshake';
+
+const ACCEPT_ALL: WebSocketViewInfo = { mode: 'accept', protocols: [] };
+
+/**
+ * dwebsocket's `WebSocketMiddleware`, for `MIDDLEWARE` and `MIDDLEWARE_CLASSES` alike. On a WebSocket
+ * handshake it arranges for the view to be run through it: decorated views accept as they declare,
+ * other views accept when `WEBSOCKET_ACCEPT_ALL` is true (read per request) and answer 400 otherwise.
+ * The `101` is written immediately before the view body, after every other hook has had its say.
+ */
+export class WebSocketMiddleware extends MiddlewareMixin {
+  override processRequest(request: HttpRequest): HttpResponse | null {
+    if (!claimsWebsocket(request)) return null;
+    if (request.upgrade === null) {
+      // Node only hands over the socket for `Connection: upgrade`; without it this can't be a handshake.
+      const app = request.app as Application | null;
+      const refused =
+        (app === null ? null : refuseHandshake(request, app.settings)) ??
+        new HandshakeRefusal(HandshakeStatus.BAD_REQUEST, 'the request arrived without its socket, so it cannot be upgraded');
+      logRefusal(request, refused);
+      return refused;
+    }
+    request.upgrade.viewRunner = runView;
+    return null;
+  }
+}
+
+function runView(request: HttpRequest, view: ViewFunction, params: ViewParams): Promise<HttpResponse | null | undefined | void> {
+  // A decorated view (function or class-based) handshakes itself: exactly one 101 either way.
+  if (websocketInfoOf(view) !== undefined) return Promise.resolve(view(request, params));
+  if ((request.app as Application).settings.WEBSOCKET_ACCEPT_ALL) {
+    return runWebSocketView(ACCEPT_ALL, request, () => view(request, params));
+  }
+  (request.app as Application).logger.warn(`Bad Request: ${request.path} does not accept WebSocket connections`);
+  return Promise.resolve(new HttpResponse('', { status: HandshakeStatus.BAD_REQUEST }));
+}

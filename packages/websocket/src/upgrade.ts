@@ -1,0 +1,133 @@
+import {
+  HttpResponse,
+  type Application,
+  type HttpRequest,
+  type ResolvedSettings,
+  type UpgradeContext,
+} from '@manouche/core';
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketConnection } from './connection';
+import { CloseCode, HandshakeStatus } from './constants';
+import { chooseProtocol, HandshakeRefusal, logRefusal, refuseHandshake } from './handshake';
+
+/** Per-application state: one `ws` server per option set, and the open connections. */
+interface AppState {
+  readonly servers: Map<string, WebSocketServer>;
+  readonly connections: Set<WebSocketConnection>;
+}
+
+const states = new WeakMap<object, AppState>();
+const CHOSEN_PROTOCOL = Symbol('manouche.chosenProtocol');
+
+type IncomingWithProtocol = IncomingMessage & { [CHOSEN_PROTOCOL]?: string | null };
+
+function stateOf(app: Application): AppState {
+  let state = states.get(app);
+  if (state === undefined) {
+    const created: AppState = { servers: new Map(), connections: new Set() };
+    states.set(app, created);
+    // Application.close(): every open WebSocket gets a close frame with 1001 ("going away").
+    app.onClose(async () => {
+      for (const connection of created.connections) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
+      await Promise.all([...created.connections].map((connection) => connection.ended));
+      for (const server of created.servers.values()) server.close();
+    });
+    state = created;
+  }
+  return state;
+}
+
+/** The `ws` server (noServer mode) for the settings in force now; settings are read per handshake. */
+function serverFor(state: AppState, settings: ResolvedSettings): WebSocketServer {
+  const key = `${settings.WEBSOCKET_MAX_MESSAGE_SIZE}:${settings.WEBSOCKET_PER_MESSAGE_DEFLATE}`;
+  let server = state.servers.get(key);
+  if (server === undefined) {
+    server = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: settings.WEBSOCKET_MAX_MESSAGE_SIZE,
+      perMessageDeflate: settings.WEBSOCKET_PER_MESSAGE_DEFLATE,
+      handleProtocols: (_offered, incoming) => (incoming as IncomingWithProtocol)[CHOSEN_PROTOCOL] ?? false,
+    });
+    state.servers.set(key, server);
+  }
+  return server;
+}
+
+/**
+ * Accepts the WebSocket for `request`: checks the handshake, writes the `101` through `ws` and sets
+ * `request.websocket`. Returns the refusal instead when the handshake is bad (logged, never a 500),
+ * or `null` once accepted. Never writes a second `101`.
+ */
+export function acceptHandshake(request: HttpRequest, viewProtocols: readonly string[]): HttpResponse | null {
+  const upgrade = request.upgrade;
+  if (upgrade !== null && upgrade.upgraded) return null;
+  // `app` is null when a view is called directly (a RequestFactory request): there is no socket either.
+  const app = request.app as Application | null;
+  const refused =
+    (app === null ? null : refuseHandshake(request, app.settings)) ??
+    (upgrade === null || app === null
+      ? new HandshakeRefusal(HandshakeStatus.BAD_REQUEST, 'the request reached the view without its socket, so it cannot be upgraded')
+      : null);
+  if (refused !== null) {
+    logRefusal(request, refused);
+    return refused;
+  }
+  return upgradeSocket(request, upgrade!, app!, viewProtocols);
+}
+
+function upgradeSocket(request: HttpRequest, upgrade: UpgradeContext, app: Application, viewProtocols: readonly string[]): HttpResponse | null {
+  const state = stateOf(app);
+  const settings = app.settings;
+  const incoming = upgrade.incoming as IncomingWithProtocol;
+  incoming[CHOSEN_PROTOCOL] = chooseProtocol(request, viewProtocols);
+  let accepted: WebSocket | null = null;
+  // ws writes the 101 synchronously (no verifyClient), so `accepted` is set when this returns.
+  serverFor(state, settings).handleUpgrade(upgrade.incoming, upgrade.socket, upgrade.head, (socket) => {
+    accepted = socket;
+  });
+  // From here on the socket is ws's: whatever happened, no HTTP bytes may be written by us.
+  upgrade.upgraded = true;
+  if (accepted === null) {
+    app.logger.warn(`Bad Request: ws refused the WebSocket handshake for ${request.path}`);
+    return new HttpResponse('', { status: HandshakeStatus.BAD_REQUEST });
+  }
+  const connection = new WebSocketConnection(accepted, {
+    pingInterval: settings.WEBSOCKET_PING_INTERVAL,
+    logger: app.logger,
+    path: request.path,
+  });
+  state.connections.add(connection);
+  void connection.ended.then(() => state.connections.delete(connection));
+  request.websocket = connection;
+  return null;
+}
+
+/**
+ * Runs a WebSocket view's body on an accepted connection: the view returning closes with 1000, the
+ * view throwing closes with 1011 and rethrows (so `processException` sees it). Resolves, once the
+ * connection has ended, to the `101` response the outgoing middleware sees.
+ */
+export async function serveConnection(request: HttpRequest, body: () => unknown): Promise<HttpResponse> {
+  const connection = request.websocket as WebSocketConnection;
+  try {
+    await body();
+  } catch (error) {
+    connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    await connection.ended;
+    throw error;
+  }
+  connection.close(CloseCode.NORMAL);
+  await connection.ended;
+  return switchingProtocols(connection);
+}
+
+function switchingProtocols(connection: WebSocketConnection): HttpResponse {
+  const response = new HttpResponse('', { status: HandshakeStatus.SWITCHING_PROTOCOLS });
+  response.headers.delete('Content-Type');
+  response.headers.set('Upgrade', 'websocket');
+  response.headers.set('Connection', 'Upgrade');
+  if (connection.protocol) response.headers.set('Sec-WebSocket-Protocol', connection.protocol);
+  return response;
+}
