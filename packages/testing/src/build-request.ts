@@ -23,7 +23,12 @@ const QUERY_METHODS = new Set(['GET', 'HEAD']);
  * for the other methods it is the body: a plain object as a form (filling `request.POST`, as Django's
  * client does) unless `contentType` says JSON; a string or Buffer as is.
  */
-export function buildRequest(method: string, target: string, data: RequestData | undefined, options: RequestOptions = {}): HttpRequest {
+export function buildRequest(
+  method: string,
+  target: string,
+  data: RequestData | undefined,
+  options: RequestOptions = {},
+): HttpRequest {
   const upper = method.toUpperCase();
   const [rawPath = '/', existingQuery = ''] = splitTarget(target);
   const headers: Record<string, RawHeaderValue> = { host: TEST_HOST };
@@ -33,7 +38,11 @@ export function buildRequest(method: string, target: string, data: RequestData |
     const extra = encodeForm(data);
     queryString = queryString === '' ? extra : `${queryString}&${extra}`;
   } else if (data !== undefined) {
-    const contentType = options.contentType ?? (typeof data === 'object' && !Buffer.isBuffer(data) ? 'application/x-www-form-urlencoded' : 'application/octet-stream');
+    const contentType =
+      options.contentType ??
+      (typeof data === 'object' && !Buffer.isBuffer(data)
+        ? 'application/x-www-form-urlencoded'
+        : 'application/octet-stream');
     body = encodeBody(data, contentType);
     headers['content-type'] = contentType;
     headers['content-length'] = String(body.length);

@@ -71,12 +71,18 @@ export class Client {
   }
 
   /** Any method. */
-  async request(method: string, path: string, data?: RequestData, options: ClientRequestOptions = {}): Promise<TestResponse> {
+  async request(
+    method: string,
+    path: string,
+    data?: RequestData,
+    options: ClientRequestOptions = {},
+  ): Promise<TestResponse> {
     let response = await this.#send(method, path, data, options);
     const chain: Array<[string, number]> = [];
     let url = path;
     while (options.follow && REDIRECT_STATUSES.has(response.statusCode)) {
-      if (chain.length >= MAX_REDIRECTS) throw new Error(`Redirect loop: more than ${MAX_REDIRECTS} redirects from ${path}`);
+      if (chain.length >= MAX_REDIRECTS)
+        throw new Error(`Redirect loop: more than ${MAX_REDIRECTS} redirects from ${path}`);
       const location = response.headers.get('location');
       if (location === null) break;
       const next = new URL(location, `http://${TEST_HOST}${url}`);
@@ -87,16 +93,25 @@ export class Client {
       chain.push([url, response.statusCode]);
       // 307/308 repeat the method and body; the others become a GET, as browsers do.
       const keep = response.statusCode === 307 || response.statusCode === 308;
-      response = await this.#send(keep ? method : 'GET', url, keep ? data : undefined, { ...options, secure: next.protocol === 'https:' });
+      response = await this.#send(keep ? method : 'GET', url, keep ? data : undefined, {
+        ...options,
+        secure: next.protocol === 'https:',
+      });
     }
     response.redirectChain = chain;
     return response;
   }
 
-  async #send(method: string, path: string, data: RequestData | undefined, options: RequestOptions): Promise<TestResponse> {
+  async #send(
+    method: string,
+    path: string,
+    data: RequestData | undefined,
+    options: RequestOptions,
+  ): Promise<TestResponse> {
     const headers: Record<string, string> = { ...this.#defaultHeaders, ...options.headers };
     const cookie = this.cookies.header();
-    if (cookie !== null && !Object.keys(headers).some((name) => name.toLowerCase() === 'cookie')) headers.cookie = cookie;
+    if (cookie !== null && !Object.keys(headers).some((name) => name.toLowerCase() === 'cookie'))
+      headers.cookie = cookie;
     const request = buildRequest(method, path, data, { ...options, headers });
     const response = (await this.#app.handle(request)) as TestResponse;
     this.cookies.store(response.cookies.values());

@@ -5,7 +5,12 @@
 export { Client, type ClientRequestOptions, type TestResponse } from './client';
 export { RequestFactory } from './request-factory';
 export { LiveServer } from './live-server';
-export { WebSocketTestClient, type CloseInfo, type ConnectOptions, type ConnectResult } from './websocket-client';
+export {
+  WebSocketTestClient,
+  type CloseInfo,
+  type ConnectOptions,
+  type ConnectResult,
+} from './websocket-client';
 export { overrideSettings } from './override-settings';
 export { CookieJar } from './cookie-jar';
 export { buildRequest, encodeForm, TEST_HOST, type RequestData, type RequestOptions } from './build-request';

@@ -57,16 +57,24 @@ export class WebSocketTestClient {
 
   /** Opens the connection; resolves whether or not the server accepted. */
   connect(options: ConnectOptions = {}): Promise<ConnectResult> {
-    if (this.#socket !== null) return Promise.reject(new Error('connect() was already called on this client'));
-    const socket = new WebSocket(this.url, options.subprotocols ?? [], { headers: options.headers, origin: options.origin });
+    if (this.#socket !== null)
+      return Promise.reject(new Error('connect() was already called on this client'));
+    const socket = new WebSocket(this.url, options.subprotocols ?? [], {
+      headers: options.headers,
+      origin: options.origin,
+    });
     this.#socket = socket;
     socket.on('message', (data: RawData, isBinary: boolean) => {
       const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
       this.#push({ kind: 'message', data: isBinary ? buffer : buffer.toString('utf8') });
     });
-    socket.on('close', (code: number, reason: Buffer) => this.#finish({ code, reason: reason.toString('utf8') }));
+    socket.on('close', (code: number, reason: Buffer) =>
+      this.#finish({ code, reason: reason.toString('utf8') }),
+    );
     return new Promise((resolve) => {
-      socket.once('open', () => resolve({ accepted: true, protocol: socket.protocol, status: 101, closeCode: null }));
+      socket.once('open', () =>
+        resolve({ accepted: true, protocol: socket.protocol, status: 101, closeCode: null }),
+      );
       socket.once('unexpected-response', (_request, response: IncomingMessage) => {
         response.resume();
         socket.terminate();
@@ -84,7 +92,9 @@ export class WebSocketTestClient {
   /** Sends a text frame for a string, a binary frame for bytes. */
   send(data: string | Buffer | Uint8Array): Promise<void> {
     const socket = this.#open('send');
-    return new Promise((resolve, reject) => socket.send(data, { binary: typeof data !== 'string' }, (error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      socket.send(data, { binary: typeof data !== 'string' }, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   /** Sends `JSON.stringify(value)` as text. */
@@ -96,7 +106,8 @@ export class WebSocketTestClient {
   async receive(timeoutMs = 1000): Promise<string | Buffer> {
     const next = await this.#next(timeoutMs);
     if (next === null) throw new Error(`expected a message within ${timeoutMs} ms, none came`);
-    if (next.kind === 'close') throw new Error(`expected a message within ${timeoutMs} ms, the socket closed with ${next.info.code}`);
+    if (next.kind === 'close')
+      throw new Error(`expected a message within ${timeoutMs} ms, the socket closed with ${next.info.code}`);
     return next.data;
   }
 
@@ -115,7 +126,10 @@ export class WebSocketTestClient {
   async receiveNothing(ms = 100): Promise<void> {
     const next = await this.#next(ms, false);
     if (next !== null && next.kind === 'message') {
-      const shown = typeof next.data === 'string' ? JSON.stringify(next.data.slice(0, 200)) : `${next.data.length} binary bytes`;
+      const shown =
+        typeof next.data === 'string'
+          ? JSON.stringify(next.data.slice(0, 200))
+          : `${next.data.length} binary bytes`;
       throw new Error(`expected no message within ${ms} ms, received ${shown}`);
     }
   }
@@ -123,7 +137,11 @@ export class WebSocketTestClient {
   /** Starts the closing handshake and resolves when the connection has closed. */
   async close(code?: number, reason?: string): Promise<CloseInfo> {
     const socket = this.#socket;
-    if (socket !== null && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) socket.close(code, reason);
+    if (
+      socket !== null &&
+      (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)
+    )
+      socket.close(code, reason);
     return this.closed;
   }
 
@@ -131,7 +149,9 @@ export class WebSocketTestClient {
     const socket = this.#socket;
     if (socket === null) throw new Error(`expected a connected socket to ${action}; call connect() first`);
     if (socket.readyState !== WebSocket.OPEN) {
-      throw new Error(`expected an open socket to ${action}, the socket ${this.#closeInfo ? `closed with ${this.#closeInfo.code}` : 'is not open'}`);
+      throw new Error(
+        `expected an open socket to ${action}, the socket ${this.#closeInfo ? `closed with ${this.#closeInfo.code}` : 'is not open'}`,
+      );
     }
     return socket;
   }

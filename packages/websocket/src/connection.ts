@@ -40,7 +40,9 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     socket.on('ping', () => (this.#lastHeard = Date.now()));
     socket.on('error', (error: Error & { code?: string }) => {
       // ws has already chosen the close code (1009 for an oversized message, 1007 for bad UTF-8...).
-      options.logger.warn(`WebSocket ${options.path}: ${error.message}${error.code ? ` (${error.code})` : ''}`);
+      options.logger.warn(
+        `WebSocket ${options.path}: ${error.message}${error.code ? ` (${error.code})` : ''}`,
+      );
     });
     this.#ended = new Promise((resolve) => {
       socket.once('close', (code: number, reason: Buffer) => {
@@ -96,7 +98,8 @@ export class WebSocketConnection implements WebSocketConnectionShape {
       return Promise.reject(new Error(`Cannot send on a WebSocket that is ${state}`));
     }
     const binary = typeof data !== 'string';
-    const payload = binary && !Buffer.isBuffer(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data;
+    const payload =
+      binary && !Buffer.isBuffer(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data;
     return new Promise((resolve, reject) => {
       this.#socket.send(payload, { binary }, (error) => (error ? reject(error) : resolve()));
     });
@@ -104,7 +107,8 @@ export class WebSocketConnection implements WebSocketConnectionShape {
 
   /** Starts the closing handshake; does nothing once closing or closed. */
   close(code: number = CloseCode.NORMAL, reason = ''): void {
-    if (this.#socket.readyState === ReadyState.CLOSING || this.#socket.readyState === ReadyState.CLOSED) return;
+    if (this.#socket.readyState === ReadyState.CLOSING || this.#socket.readyState === ReadyState.CLOSED)
+      return;
     this.#socket.close(code, reason);
   }
 
@@ -154,7 +158,9 @@ export class WebSocketConnection implements WebSocketConnectionShape {
   #startPinging(interval: number): void {
     this.#pingTimer = setInterval(() => {
       if (Date.now() - this.#lastHeard >= 2 * interval) {
-        this.#options.logger.warn(`WebSocket ${this.#options.path}: peer silent for ${2 * interval} ms, closing with 1001`);
+        this.#options.logger.warn(
+          `WebSocket ${this.#options.path}: peer silent for ${2 * interval} ms, closing with 1001`,
+        );
         this.#stopPinging();
         this.close(CloseCode.GOING_AWAY, 'ping timeout');
         return;

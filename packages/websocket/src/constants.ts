@@ -22,4 +22,9 @@ export const WEBSOCKET_VERSION = '13';
 export const WEBSOCKET_MODE_KEY = 'manouche:websocket-mode';
 
 /** HTTP statuses of refused handshakes. */
-export const HandshakeStatus = { BAD_REQUEST: 400, FORBIDDEN: 403, UPGRADE_REQUIRED: 426, SWITCHING_PROTOCOLS: 101 } as const;
+export const HandshakeStatus = {
+  BAD_REQUEST: 400,
+  FORBIDDEN: 403,
+  UPGRADE_REQUIRED: 426,
+  SWITCHING_PROTOCOLS: 101,
+} as const;

@@ -1,5 +1,13 @@
 import 'reflect-metadata';
-import { HttpResponseBadRequest, loggerOf, registerViewInspector, type HttpRequest, type HttpResponse, type ViewFunction, type ViewParams } from '@manouche/core';
+import {
+  HttpResponseBadRequest,
+  loggerOf,
+  registerViewInspector,
+  type HttpRequest,
+  type HttpResponse,
+  type ViewFunction,
+  type ViewParams,
+} from '@manouche/core';
 import { WEBSOCKET_MODE_KEY } from './constants';
 import { claimsWebsocket } from './handshake';
 import { acceptHandshake, serveConnection } from './upgrade';
@@ -37,7 +45,11 @@ export interface WebSocketDecorator {
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
 }
 
-type AnyView = (this: unknown, request: HttpRequest, params: ViewParams) => HttpResponse | void | Promise<HttpResponse | void>;
+type AnyView = (
+  this: unknown,
+  request: HttpRequest,
+  params: ViewParams,
+) => HttpResponse | void | Promise<HttpResponse | void>;
 
 /** Views' WebSocket modes, read once when a URL conf is loaded (see `registerViewInspector`). */
 const viewModes = new WeakMap<object, WebSocketViewInfo>();
@@ -67,7 +79,11 @@ registerViewInspector((view) => {
  */
 export function acceptWebsocket<P extends ViewParams = ViewParams>(view: WebSocketView<P>): ViewFunction<P>;
 export function acceptWebsocket(options?: WebSocketViewOptions): WebSocketDecorator;
-export function acceptWebsocket(target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+export function acceptWebsocket(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: PropertyDescriptor,
+): PropertyDescriptor;
 export function acceptWebsocket(...args: unknown[]): unknown {
   return applyMode('accept', args);
 }
@@ -78,13 +94,23 @@ export function acceptWebsocket(...args: unknown[]): unknown {
  */
 export function requireWebsocket<P extends ViewParams = ViewParams>(view: WebSocketView<P>): ViewFunction<P>;
 export function requireWebsocket(options?: WebSocketViewOptions): WebSocketDecorator;
-export function requireWebsocket(target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+export function requireWebsocket(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: PropertyDescriptor,
+): PropertyDescriptor;
 export function requireWebsocket(...args: unknown[]): unknown {
   return applyMode('require', args);
 }
 
 function applyMode(mode: WebSocketMode, args: unknown[]): unknown {
-  if (args.length === 3) return decorateMethod({ mode, protocols: [] }, args[0] as object, args[1] as string | symbol, args[2] as PropertyDescriptor);
+  if (args.length === 3)
+    return decorateMethod(
+      { mode, protocols: [] },
+      args[0] as object,
+      args[1] as string | symbol,
+      args[2] as PropertyDescriptor,
+    );
   if (typeof args[0] === 'function') return wrapView({ mode, protocols: [] }, args[0] as AnyView);
   const options = (args[0] ?? {}) as WebSocketViewOptions;
   const info: WebSocketViewInfo = { mode, protocols: [...(options.protocols ?? [])] };
@@ -95,8 +121,12 @@ function applyMode(mode: WebSocketMode, args: unknown[]): unknown {
   return decorator;
 }
 
-function wrapView(info: WebSocketViewInfo, view: AnyView): (request: HttpRequest, params: ViewParams) => ViewResult {
-  if (typeof view !== 'function') throw new TypeError(`${info.mode}Websocket() wraps a view function; got ${typeof view}`);
+function wrapView(
+  info: WebSocketViewInfo,
+  view: AnyView,
+): (request: HttpRequest, params: ViewParams) => ViewResult {
+  if (typeof view !== 'function')
+    throw new TypeError(`${info.mode}Websocket() wraps a view function; got ${typeof view}`);
   const wrapped = function (this: unknown, request: HttpRequest, params: ViewParams): ViewResult {
     return runWebSocketView(info, request, () => view.call(this, request, params));
   };
@@ -105,9 +135,15 @@ function wrapView(info: WebSocketViewInfo, view: AnyView): (request: HttpRequest
   return wrapped;
 }
 
-function decorateMethod(info: WebSocketViewInfo, target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor {
+function decorateMethod(
+  info: WebSocketViewInfo,
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: PropertyDescriptor,
+): PropertyDescriptor {
   const method = descriptor.value as AnyView;
-  if (typeof method !== 'function') throw new TypeError(`@${info.mode}Websocket() decorates a method; ${String(propertyKey)} is not one`);
+  if (typeof method !== 'function')
+    throw new TypeError(`@${info.mode}Websocket() decorates a method; ${String(propertyKey)} is not one`);
   Reflect.defineMetadata(WEBSOCKET_MODE_KEY, info, target, propertyKey);
   descriptor.value = function (this: unknown, request: HttpRequest, params: ViewParams): ViewResult {
     return runWebSocketView(info, request, () => method.call(this, request, params));
@@ -124,7 +160,9 @@ export async function runWebSocketView(
   if (request.websocket !== null) return body(); // already accepted by whoever serves it
   if (!claimsWebsocket(request)) {
     if (info.mode === 'require') {
-      loggerOf(request).warn(`Bad Request: ${request.path} requires a WebSocket; a plain ${request.method} request got 400`);
+      loggerOf(request).warn(
+        `Bad Request: ${request.path} requires a WebSocket; a plain ${request.method} request got 400`,
+      );
       return new HttpResponseBadRequest();
     }
     return body();

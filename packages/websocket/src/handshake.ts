@@ -1,10 +1,23 @@
-import { HttpResponse, isHostAllowed, loggerOf, splitDomainPort, type HttpRequest, type ResolvedSettings } from '@manouche/core';
+import {
+  HttpResponse,
+  isHostAllowed,
+  loggerOf,
+  splitDomainPort,
+  type HttpRequest,
+  type ResolvedSettings,
+} from '@manouche/core';
 import { HandshakeStatus, WEBSOCKET_VERSION } from './constants';
 
 /** Whether the request asks for a WebSocket (an `Upgrade: websocket` header, whatever else is wrong). */
 export function claimsWebsocket(request: HttpRequest): boolean {
   const upgrade = request.headers.get('upgrade');
-  return upgrade !== null && upgrade.toLowerCase().split(',').some((token) => token.trim() === 'websocket');
+  return (
+    upgrade !== null &&
+    upgrade
+      .toLowerCase()
+      .split(',')
+      .some((token) => token.trim() === 'websocket')
+  );
 }
 
 const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
@@ -15,22 +28,35 @@ const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
  * (with `Sec-WebSocket-Version: 13`) for another version, 403 for a foreign origin.
  */
 export function refuseHandshake(request: HttpRequest, settings: ResolvedSettings): HandshakeRefusal | null {
-  if (request.method !== 'GET') return refusal(HandshakeStatus.BAD_REQUEST, `a WebSocket handshake must be a GET, not ${request.method}`);
+  if (request.method !== 'GET')
+    return refusal(HandshakeStatus.BAD_REQUEST, `a WebSocket handshake must be a GET, not ${request.method}`);
   const connection = request.headers.get('connection') ?? '';
-  if (!connection.toLowerCase().split(',').some((token) => token.trim() === 'upgrade')) {
+  if (
+    !connection
+      .toLowerCase()
+      .split(',')
+      .some((token) => token.trim() === 'upgrade')
+  ) {
     return refusal(HandshakeStatus.BAD_REQUEST, 'the Connection header must contain "upgrade"');
   }
   const key = request.headers.get('sec-websocket-key');
-  if (key === null || !KEY_PATTERN.test(key.trim())) return refusal(HandshakeStatus.BAD_REQUEST, 'missing or invalid Sec-WebSocket-Key');
+  if (key === null || !KEY_PATTERN.test(key.trim()))
+    return refusal(HandshakeStatus.BAD_REQUEST, 'missing or invalid Sec-WebSocket-Key');
   const version = request.headers.get('sec-websocket-version');
   if (version?.trim() !== WEBSOCKET_VERSION) {
-    const response = refusal(HandshakeStatus.UPGRADE_REQUIRED, `unsupported Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks 13`);
+    const response = refusal(
+      HandshakeStatus.UPGRADE_REQUIRED,
+      `unsupported Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks 13`,
+    );
     response.headers.set('Sec-WebSocket-Version', WEBSOCKET_VERSION);
     return response;
   }
   const origin = request.headers.get('origin');
   if (origin !== null && !isOriginAllowed(origin, settings)) {
-    return refusal(HandshakeStatus.FORBIDDEN, `origin ${JSON.stringify(origin)} is not allowed (WEBSOCKET_ALLOWED_ORIGINS)`);
+    return refusal(
+      HandshakeStatus.FORBIDDEN,
+      `origin ${JSON.stringify(origin)} is not allowed (WEBSOCKET_ALLOWED_ORIGINS)`,
+    );
   }
   return null;
 }

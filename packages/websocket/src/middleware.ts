@@ -1,4 +1,11 @@
-import { HttpResponse, MiddlewareMixin, type Application, type HttpRequest, type ViewFunction, type ViewParams } from '@manouche/core';
+import {
+  HttpResponse,
+  MiddlewareMixin,
+  type Application,
+  type HttpRequest,
+  type ViewFunction,
+  type ViewParams,
+} from '@manouche/core';
 import { HandshakeStatus } from './constants';
 import { websocketInfoOf, runWebSocketView, type WebSocketViewInfo } from './decorators';
 import { claimsWebsocket, HandshakeRefusal, logRefusal, refuseHandshake } from './handshake';
@@ -19,7 +26,10 @@ export class WebSocketMiddleware extends MiddlewareMixin {
       const app = request.app as Application | null;
       const refused =
         (app === null ? null : refuseHandshake(request, app.settings)) ??
-        new HandshakeRefusal(HandshakeStatus.BAD_REQUEST, 'the request arrived without its socket, so it cannot be upgraded');
+        new HandshakeRefusal(
+          HandshakeStatus.BAD_REQUEST,
+          'the request arrived without its socket, so it cannot be upgraded',
+        );
       logRefusal(request, refused);
       return refused;
     }
@@ -28,12 +38,18 @@ export class WebSocketMiddleware extends MiddlewareMixin {
   }
 }
 
-function runView(request: HttpRequest, view: ViewFunction, params: ViewParams): Promise<HttpResponse | null | undefined | void> {
+function runView(
+  request: HttpRequest,
+  view: ViewFunction,
+  params: ViewParams,
+): Promise<HttpResponse | null | undefined | void> {
   // A decorated view (function or class-based) handshakes itself: exactly one 101 either way.
   if (websocketInfoOf(view) !== undefined) return Promise.resolve(view(request, params));
   if ((request.app as Application).settings.WEBSOCKET_ACCEPT_ALL) {
     return runWebSocketView(ACCEPT_ALL, request, () => view(request, params));
   }
-  (request.app as Application).logger.warn(`Bad Request: ${request.path} does not accept WebSocket connections`);
+  (request.app as Application).logger.warn(
+    `Bad Request: ${request.path} does not accept WebSocket connections`,
+  );
   return Promise.resolve(new HttpResponse('', { status: HandshakeStatus.BAD_REQUEST }));
 }

@@ -29,7 +29,8 @@ function stateOf(app: Application): AppState {
     states.set(app, created);
     // Application.close(): every open WebSocket gets a close frame with 1001 ("going away").
     app.onClose(async () => {
-      for (const connection of created.connections) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
+      for (const connection of created.connections)
+        connection.close(CloseCode.GOING_AWAY, 'server shutting down');
       await Promise.all([...created.connections].map((connection) => connection.ended));
       for (const server of created.servers.values()) server.close();
     });
@@ -68,7 +69,10 @@ export function acceptHandshake(request: HttpRequest, viewProtocols: readonly st
   const refused =
     (app === null ? null : refuseHandshake(request, app.settings)) ??
     (upgrade === null || app === null
-      ? new HandshakeRefusal(HandshakeStatus.BAD_REQUEST, 'the request reached the view without its socket, so it cannot be upgraded')
+      ? new HandshakeRefusal(
+          HandshakeStatus.BAD_REQUEST,
+          'the request reached the view without its socket, so it cannot be upgraded',
+        )
       : null);
   if (refused !== null) {
     logRefusal(request, refused);
@@ -77,7 +81,12 @@ export function acceptHandshake(request: HttpRequest, viewProtocols: readonly st
   return upgradeSocket(request, upgrade!, app!, viewProtocols);
 }
 
-function upgradeSocket(request: HttpRequest, upgrade: UpgradeContext, app: Application, viewProtocols: readonly string[]): HttpResponse | null {
+function upgradeSocket(
+  request: HttpRequest,
+  upgrade: UpgradeContext,
+  app: Application,
+  viewProtocols: readonly string[],
+): HttpResponse | null {
   const state = stateOf(app);
   const settings = app.settings;
   const incoming = upgrade.incoming as IncomingWithProtocol;
