@@ -112,6 +112,11 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     this.#socket.close(code, reason);
   }
 
+  /** Drops the connection without a closing handshake (for a peer that never answers one). */
+  terminate(): void {
+    this.#socket.terminate();
+  }
+
   /** Resolves when the connection has closed (both close frames exchanged, or the socket gone). */
   get ended(): Promise<void> {
     return this.#ended;

@@ -18,21 +18,37 @@ interface AppState {
 }
 
 const states = new WeakMap<object, AppState>();
-const CHOSEN_PROTOCOL = Symbol('manouche.chosenProtocol');
 
-type IncomingWithProtocol = IncomingMessage & { [CHOSEN_PROTOCOL]?: string | null };
+/** How long `Application.close()` waits for peers to answer the 1001 close frame before dropping them. */
+export const CLOSE_TIMEOUT_MS = 5000;
+const CHOSEN_PROTOCOL = Symbol('manouche.chosenProtocol');
+const WS_REFUSAL = Symbol('manouche.wsRefusal');
+
+type IncomingWithProtocol = IncomingMessage & { [CHOSEN_PROTOCOL]?: string | null; [WS_REFUSAL]?: string };
 
 function stateOf(app: Application): AppState {
   let state = states.get(app);
   if (state === undefined) {
     const created: AppState = { servers: new Map(), connections: new Set() };
     states.set(app, created);
-    // Application.close(): every open WebSocket gets a close frame with 1001 ("going away").
+    // Application.close(): every open WebSocket gets a close frame with 1001 ("going away"); a peer
+    // that has not answered it within CLOSE_TIMEOUT_MS is dropped, so close() never hangs on one.
     app.onClose(async () => {
-      for (const connection of created.connections)
-        connection.close(CloseCode.GOING_AWAY, 'server shutting down');
-      await Promise.all([...created.connections].map((connection) => connection.ended));
+      const open = [...created.connections];
+      for (const connection of open) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
+      const ended = Promise.all(open.map((connection) => connection.ended));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+        timer.unref();
+      });
+      await Promise.race([ended, timeout]);
+      clearTimeout(timer);
+      for (const connection of open) connection.terminate();
+      await ended;
       for (const server of created.servers.values()) server.close();
+      // A closed ws server refuses every upgrade (503): an application that listens again gets new ones.
+      created.servers.clear();
     });
     state = created;
   }
@@ -50,6 +66,12 @@ function serverFor(state: AppState, settings: ResolvedSettings): WebSocketServer
       maxPayload: settings.WEBSOCKET_MAX_MESSAGE_SIZE,
       perMessageDeflate: settings.WEBSOCKET_PER_MESSAGE_DEFLATE,
       handleProtocols: (_offered, incoming) => (incoming as IncomingWithProtocol)[CHOSEN_PROTOCOL] ?? false,
+    });
+    // With a listener, ws reports a header it cannot accept (a malformed Sec-WebSocket-Protocol or
+    // Sec-WebSocket-Extensions...) instead of writing its own 400: the refusal then goes out through
+    // the middleware stack like any other, with one log line that says why.
+    server.on('wsClientError', (error: Error, _socket: unknown, incoming: IncomingMessage) => {
+      (incoming as IncomingWithProtocol)[WS_REFUSAL] = error.message;
     });
     state.servers.set(key, server);
   }
@@ -96,10 +118,20 @@ function upgradeSocket(
   serverFor(state, settings).handleUpgrade(upgrade.incoming, upgrade.socket, upgrade.head, (socket) => {
     accepted = socket;
   });
+  const wsRefusal = incoming[WS_REFUSAL];
+  if (accepted === null && wsRefusal !== undefined) {
+    // ws wrote nothing: the socket is still ours, and the refusal an ordinary HTTP response.
+    const refused = new HandshakeRefusal(HandshakeStatus.BAD_REQUEST, wsRefusal);
+    logRefusal(request, refused);
+    return refused;
+  }
   // From here on the socket is ws's: whatever happened, no HTTP bytes may be written by us.
   upgrade.upgraded = true;
   if (accepted === null) {
-    app.logger.warn(`Bad Request: ws refused the WebSocket handshake for ${request.path}`);
+    // ws answered itself (503 while shutting down) or found the socket already gone.
+    app.logger.warn(
+      `Bad Request: WebSocket handshake to ${request.path} refused: the server is closing or the client left`,
+    );
     return new HttpResponse('', { status: HandshakeStatus.BAD_REQUEST });
   }
   const connection = new WebSocketConnection(accepted, {

@@ -1,0 +1,314 @@
+import { path, type HttpRequest, type WebSocketConnection } from '@manouche/core';
+import { acceptWebsocket, CloseCode, ReadyState } from '@manouche/websocket';
+import { deferred, serve, until, type Deferred, type Served } from './support/serve';
+import { connect } from './support/ws-client';
+
+/** What a view saw, handed to the test. */
+type Report = Record<string, unknown>;
+
+let served: Served;
+let report: Deferred<Report>;
+
+function socketOf(request: HttpRequest): WebSocketConnection {
+  if (request.websocket === null) throw new Error('expected request.websocket to be set');
+  return request.websocket;
+}
+
+/** A WebSocket view that runs `body` and hands what it returns to the test. */
+function reporting(body: (ws: WebSocketConnection) => Promise<Report>) {
+  return acceptWebsocket(async (request: HttpRequest) => {
+    try {
+      report.resolve(await body(socketOf(request)));
+    } catch (error) {
+      report.resolve({ threw: String(error) });
+    }
+  });
+}
+
+beforeAll(async () => {
+  served = await serve({
+    ROOT_URLCONF: [
+      path(
+        'echo/',
+        acceptWebsocket(async (request: HttpRequest) => {
+          const ws = socketOf(request);
+          for await (const message of ws) await ws.send(message);
+        }),
+      ),
+      path(
+        'wait/',
+        reporting(async (ws) => {
+          const first = await ws.wait();
+          const second = await ws.wait();
+          const afterClose = await ws.wait();
+          return { first, secondIsBuffer: Buffer.isBuffer(second), second: String(second), afterClose };
+        }),
+      ),
+      path(
+        'wait-timeout/',
+        reporting(async (ws) => {
+          const timedOut = await ws.wait(50);
+          const stateAfterTimeout = ws.readyState;
+          await ws.send('ready');
+          const inTime = await ws.wait(5000);
+          return { timedOut, stateAfterTimeout, inTime };
+        }),
+      ),
+      path(
+        'queue/',
+        reporting(async (ws) => {
+          const before = { read: ws.read(), has: ws.hasMessages(), count: ws.countMessages() };
+          await ws.send('send three');
+          await until(() => ws.countMessages() === 3);
+          const during = { has: ws.hasMessages(), count: ws.countMessages() };
+          const read = [ws.read(), ws.read(), ws.read()];
+          const after = { read: ws.read(), has: ws.hasMessages(), count: ws.countMessages() };
+          return { before, during, read, after };
+        }),
+      ),
+      path(
+        'send/',
+        reporting(async (ws) => {
+          const text = await ws.send('héllo ✓');
+          await ws.send(Buffer.from([0, 1, 2, 255]));
+          await ws.send(new Uint8Array([7, 8, 9]));
+          await ws.send(new Uint8Array(Buffer.from('xxslice')).subarray(2));
+          return { resolvedWith: text };
+        }),
+      ),
+      path(
+        'send-after-close/',
+        reporting(async (ws) => {
+          await ws.wait(); // null: the peer closed
+          try {
+            await ws.send('too late');
+            return { rejected: false };
+          } catch (error) {
+            return { rejected: true, message: (error as Error).message };
+          }
+        }),
+      ),
+      path(
+        'close/',
+        reporting(async (ws) => {
+          ws.close(4001, 'bye now');
+          const stateWhileClosing = ws.readyState;
+          const next = await ws.wait();
+          return { stateWhileClosing, next, closeCode: ws.closeCode, closeReason: ws.closeReason };
+        }),
+      ),
+      path(
+        'iterate/',
+        reporting(async (ws) => {
+          const seen: Array<string | Buffer> = [];
+          for await (const message of ws) seen.push(message);
+          return { seen: seen.map(String), closed: ws.closed };
+        }),
+      ),
+      path(
+        'state/',
+        reporting(async (ws) => {
+          const open = {
+            closed: ws.closed,
+            readyState: ws.readyState,
+            bufferedAmount: ws.bufferedAmount,
+            protocol: ws.protocol,
+            closeCode: ws.closeCode,
+            closeReason: ws.closeReason,
+          };
+          await ws.send('state recorded');
+          await ws.wait();
+          const ended = {
+            closed: ws.closed,
+            readyState: ws.readyState,
+            closeCode: ws.closeCode,
+            closeReason: ws.closeReason,
+          };
+          return { open, ended };
+        }),
+      ),
+      path(
+        'peer-leaves/',
+        reporting(async (ws) => {
+          await ws.send('go away');
+          const waited = await ws.wait();
+          const outcome: Report = {
+            waited,
+            read: ws.read(),
+            waitedWithTimeout: await ws.wait(10),
+            has: ws.hasMessages(),
+            count: ws.countMessages(),
+            closed: ws.closed,
+            closeCode: ws.closeCode,
+          };
+          ws.close();
+          ws.close(CloseCode.NORMAL, 'twice');
+          const iterated: unknown[] = [];
+          for await (const message of ws) iterated.push(message);
+          outcome.iterated = iterated;
+          outcome.send = await ws.send('anyone?').then(
+            () => 'resolved',
+            (error: Error) => `rejected: ${error.message}`,
+          );
+          return outcome;
+        }),
+      ),
+    ],
+  });
+});
+
+afterAll(() => served.close());
+
+beforeEach(() => {
+  report = deferred<Report>();
+});
+
+describe('request.websocket.wait()', () => {
+  it('resolves to the next message: text as a string, binary as a Buffer', async () => {
+    const client = await connect(`${served.wsUrl}/wait/`);
+    await client.send('first');
+    await client.send(Buffer.from('second'), { binary: true });
+    await client.close();
+    const seen = await report.promise;
+    expect(seen.first).toBe('first');
+    expect(seen.secondIsBuffer).toBe(true);
+    expect(seen.second).toBe('second');
+  });
+
+  it('resolves null after the peer closes', async () => {
+    const client = await connect(`${served.wsUrl}/wait/`);
+    await client.send('first');
+    await client.send('second');
+    await client.close(CloseCode.NORMAL);
+    expect((await report.promise).afterClose).toBeNull();
+  });
+
+  it('resolves null once timeoutMs passes without a message, leaving the connection open', async () => {
+    const client = await connect(`${served.wsUrl}/wait-timeout/`);
+    expect(await client.nextText()).toBe('ready');
+    await client.send('in time');
+    const seen = await report.promise;
+    expect(seen.timedOut).toBeNull();
+    expect(seen.stateAfterTimeout).toBe(ReadyState.OPEN);
+    expect(seen.inTime).toBe('in time');
+    expect((await client.closed).code).toBe(CloseCode.NORMAL);
+  });
+});
+
+describe('request.websocket.read() / hasMessages() / countMessages()', () => {
+  it('read() gives null on an empty queue without waiting, then the queued messages in order', async () => {
+    const client = await connect(`${served.wsUrl}/queue/`);
+    expect(await client.nextText()).toBe('send three');
+    await client.send('a');
+    await client.send('b');
+    await client.send(Buffer.from('c'), { binary: true });
+    const seen = await report.promise;
+    expect(seen.before).toEqual({ read: null, has: false, count: 0 });
+    expect(seen.during).toEqual({ has: true, count: 3 });
+    expect(seen.read).toEqual(['a', 'b', Buffer.from('c')]);
+    expect(seen.after).toEqual({ read: null, has: false, count: 0 });
+    await client.closed;
+  });
+});
+
+describe('request.websocket.send()', () => {
+  it('sends a string as a text frame and bytes as binary frames; UTF-8 round-trips', async () => {
+    const client = await connect(`${served.wsUrl}/send/`);
+    const text = await client.next();
+    expect(text).toMatchObject({ isBinary: false, text: 'héllo ✓' });
+    const buffer = await client.next();
+    expect(buffer?.isBinary).toBe(true);
+    expect(buffer?.data).toEqual(Buffer.from([0, 1, 2, 255]));
+    const bytes = await client.next();
+    expect(bytes?.isBinary).toBe(true);
+    expect(bytes?.data).toEqual(Buffer.from([7, 8, 9]));
+    const slice = await client.next();
+    expect(slice).toMatchObject({ isBinary: true, text: 'slice' });
+    expect((await report.promise).resolvedWith).toBeUndefined();
+  });
+
+  it('echoes what the client sends, text as text and binary as binary', async () => {
+    const client = await connect(`${served.wsUrl}/echo/`);
+    await client.send('héllo ✓');
+    expect(await client.next()).toMatchObject({ isBinary: false, text: 'héllo ✓' });
+    await client.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]), { binary: true });
+    const echoed = await client.next();
+    expect(echoed?.isBinary).toBe(true);
+    expect(echoed?.data).toEqual(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
+    expect(await client.close(CloseCode.NORMAL, 'done')).toEqual({ code: CloseCode.NORMAL, reason: 'done' });
+  });
+
+  it('rejects with a clear error once the connection is closed', async () => {
+    const client = await connect(`${served.wsUrl}/send-after-close/`);
+    await client.close(CloseCode.NORMAL);
+    const seen = await report.promise;
+    expect(seen.rejected).toBe(true);
+    expect(seen.message).toMatch(/Cannot send on a WebSocket that is closed \(code 1000\)/);
+  });
+});
+
+describe('request.websocket.close()', () => {
+  it('sends the code and reason to the client and starts the closing handshake', async () => {
+    const client = await connect(`${served.wsUrl}/close/`);
+    expect(await client.closed).toEqual({ code: 4001, reason: 'bye now' });
+    const seen = await report.promise;
+    expect(seen.stateWhileClosing).toBe(ReadyState.CLOSING);
+    expect(seen.next).toBeNull();
+    expect(seen.closeCode).toBe(4001);
+    expect(seen.closeReason).toBe('bye now');
+  });
+});
+
+describe('request.websocket[Symbol.asyncIterator]', () => {
+  it('yields every message, then ends when the peer closes', async () => {
+    const client = await connect(`${served.wsUrl}/iterate/`);
+    await client.send('one');
+    await client.send('two');
+    await client.close();
+    expect(await report.promise).toEqual({ seen: ['one', 'two'], closed: true });
+  });
+});
+
+describe('request.websocket state', () => {
+  it('reports closed, readyState, bufferedAmount, protocol, closeCode and closeReason', async () => {
+    const client = await connect(`${served.wsUrl}/state/`);
+    expect(await client.nextText()).toBe('state recorded');
+    await client.close(4000, 'done');
+    const seen = await report.promise;
+    expect(seen.open).toEqual({
+      closed: false,
+      readyState: ReadyState.OPEN,
+      bufferedAmount: 0,
+      protocol: '',
+      closeCode: null,
+      closeReason: '',
+    });
+    expect(seen.ended).toEqual({
+      closed: true,
+      readyState: ReadyState.CLOSED,
+      closeCode: 4000,
+      closeReason: 'done',
+    });
+  });
+});
+
+describe('after the peer leaves', () => {
+  it('nothing throws: wait/read give null, close is a no-op, iteration ends, send rejects', async () => {
+    const client = await connect(`${served.wsUrl}/peer-leaves/`);
+    expect(await client.nextText()).toBe('go away');
+    client.ws.terminate(); // no closing handshake: the TCP connection just goes
+    const seen = await report.promise;
+    expect(seen).toEqual({
+      waited: null,
+      read: null,
+      waitedWithTimeout: null,
+      has: false,
+      count: 0,
+      closed: true,
+      closeCode: CloseCode.ABNORMAL,
+      iterated: [],
+      send: 'rejected: Cannot send on a WebSocket that is closed (code 1006)',
+    });
+    expect(served.logger.at('error')).toEqual([]);
+  });
+});

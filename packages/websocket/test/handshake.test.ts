@@ -1,0 +1,312 @@
+import { createHash } from 'node:crypto';
+import { HttpResponse, path, type HttpRequest, type Settings } from '@manouche/core';
+import { acceptWebsocket, CloseCode, WebSocketMiddleware } from '@manouche/websocket';
+import {
+  clientFrame,
+  closeCodeOf,
+  handshakeLines,
+  Opcode,
+  rawHandshake,
+  type RawResult,
+} from './support/raw';
+import { serve, type Served } from './support/serve';
+import { connect } from './support/ws-client';
+
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+async function echo(request: HttpRequest): Promise<HttpResponse | void> {
+  const ws = request.websocket;
+  if (ws === null) return new HttpResponse('plain');
+  for await (const message of ws) await ws.send(message);
+}
+
+/** Echoes one message, then returns: the connection closes with 1000. */
+async function echoOnce(request: HttpRequest): Promise<void> {
+  const ws = request.websocket!;
+  const message = await ws.wait();
+  if (message !== null) await ws.send(message);
+}
+
+const routes = [
+  path('echo/', acceptWebsocket(echo)),
+  path('echo-once/', acceptWebsocket(echoOnce)),
+  // Accepts and returns at once: a raw client sees the 101 and a close frame, then the end.
+  path(
+    'ok/',
+    acceptWebsocket(async () => undefined),
+  ),
+];
+
+/** The header value of `name` in a raw response head, or null. */
+function headerOf(result: RawResult, name: string): string | null {
+  const line = result.head
+    .split('\r\n')
+    .find((entry) => entry.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line === undefined ? null : line.slice(line.indexOf(':') + 1).trim();
+}
+
+describe.each([
+  ['with WebSocketMiddleware', { MIDDLEWARE: [WebSocketMiddleware] }],
+  ['with WebSocketMiddleware in MIDDLEWARE_CLASSES', { MIDDLEWARE_CLASSES: [WebSocketMiddleware] }],
+  ['decorator only', {}],
+] as Array<[string, Partial<Settings>]>)('the opening handshake (%s)', (_, stackSettings) => {
+  let served: Served;
+  let port: number;
+
+  beforeAll(async () => {
+    served = await serve({ ROOT_URLCONF: routes, ...stackSettings });
+    port = served.port;
+  });
+  afterAll(() => served.close());
+  beforeEach(() => served.logger.lines.splice(0));
+
+  /** Exactly one warning about `/echo/` matching `pattern`, and no error line. */
+  function expectOneWarning(pattern: RegExp): void {
+    expect(served.logger.at('error')).toEqual([]);
+    expect(served.logger.lines).toHaveLength(1);
+    expect(served.logger.lines[0]!.level).toBe('warn');
+    expect(served.logger.lines[0]!.message).toMatch(pattern);
+  }
+
+  describe('accepted', () => {
+    it('answers 101 with the right Sec-WebSocket-Accept and then only WebSocket frames', async () => {
+      const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+      const result = await rawHandshake(
+        port,
+        handshakeLines('/echo-once/', port, { 'Sec-WebSocket-Key': key }),
+        {
+          after: clientFrame(Opcode.TEXT, Buffer.from('héllo ✓')),
+        },
+      );
+      expect(result.status).toBe(101);
+      expect(result.switchingCount).toBe(1);
+      expect(headerOf(result, 'Sec-WebSocket-Accept')).toBe(
+        createHash('sha1')
+          .update(key + WEBSOCKET_GUID)
+          .digest('base64'),
+      );
+      expect(headerOf(result, 'Upgrade')?.toLowerCase()).toBe('websocket');
+      expect(result.unparsed.length).toBe(0);
+      expect(result.frames.map((frame) => frame.opcode)).toEqual([Opcode.TEXT, Opcode.CLOSE]);
+      expect(result.frames[0]!.payload.toString('utf8')).toBe('héllo ✓');
+      expect(closeCodeOf(result.frames[1]!)).toBe(CloseCode.NORMAL);
+      expect(result.rest.includes('HTTP/')).toBe(false);
+      expect(result.ended).toBe(true);
+      expect(served.logger.lines).toEqual([]);
+    });
+
+    it('takes header tokens in any case and in lists (Connection: keep-alive, Upgrade)', async () => {
+      const result = await rawHandshake(
+        port,
+        handshakeLines('/ok/', port, { Upgrade: 'WebSocket', Connection: 'keep-alive, Upgrade' }),
+      );
+      expect(result.status).toBe(101);
+      expect(result.switchingCount).toBe(1);
+    });
+
+    it('allows a request without Origin', async () => {
+      const result = await rawHandshake(port, handshakeLines('/ok/', port, { Origin: null }));
+      expect(result.status).toBe(101);
+    });
+
+    it.each(['http://localhost:3000', 'https://127.0.0.1', 'http://127.0.0.1:9999', 'http://[::1]:8080'])(
+      'allows Origin %s: its host passes the default ALLOWED_HOSTS',
+      async (origin) => {
+        const result = await rawHandshake(port, handshakeLines('/ok/', port, { Origin: origin }));
+        expect(result.status).toBe(101);
+      },
+    );
+  });
+
+  describe('refused, never with a 500', () => {
+    it('answers a POST with WebSocket headers with 400', async () => {
+      const result = await rawHandshake(
+        port,
+        handshakeLines('/echo/', port, { 'Content-Length': '0' }, 'POST'),
+      );
+      expect(result.status).toBe(400);
+      expect(result.switchingCount).toBe(0);
+      expect(result.ended).toBe(true);
+      expectOneWarning(/^Bad Request: WebSocket handshake to \/echo\/ refused: .*GET, not POST/);
+    });
+
+    it('answers a missing Sec-WebSocket-Key with 400', async () => {
+      const result = await rawHandshake(port, handshakeLines('/echo/', port, { 'Sec-WebSocket-Key': null }));
+      expect(result.status).toBe(400);
+      expect(result.switchingCount).toBe(0);
+      expectOneWarning(/^Bad Request: .*Sec-WebSocket-Key/);
+    });
+
+    it.each([
+      'short',
+      'dGhlIHNhbXBsZSBub25jZQ',
+      'dGhlIHNhbXBsZSBub25jZQ==x',
+      'AAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      '!!!!!!!!!!!!!!!!!!!!!!==',
+    ])('answers the invalid Sec-WebSocket-Key %j with 400', async (key) => {
+      const result = await rawHandshake(port, handshakeLines('/echo/', port, { 'Sec-WebSocket-Key': key }));
+      expect(result.status).toBe(400);
+      expect(result.switchingCount).toBe(0);
+      expectOneWarning(/^Bad Request: .*Sec-WebSocket-Key/);
+    });
+
+    it.each([['keep-alive'], ['close'], [null]])(
+      'answers Connection: %s (no "upgrade") with 400',
+      async (connection) => {
+        const result = await rawHandshake(port, handshakeLines('/echo/', port, { Connection: connection }));
+        expect(result.status).toBe(400);
+        expect(result.switchingCount).toBe(0);
+        expectOneWarning(/^Bad Request: .*Connection/);
+      },
+    );
+
+    it('answers Sec-WebSocket-Version 8 with 426 and Sec-WebSocket-Version: 13', async () => {
+      const result = await rawHandshake(
+        port,
+        handshakeLines('/echo/', port, { 'Sec-WebSocket-Version': '8' }),
+      );
+      expect(result.status).toBe(426);
+      expect(headerOf(result, 'Sec-WebSocket-Version')).toBe('13');
+      expect(result.switchingCount).toBe(0);
+      expectOneWarning(/^Upgrade Required: .*Sec-WebSocket-Version/);
+    });
+
+    it('answers a missing Sec-WebSocket-Version with 426 and Sec-WebSocket-Version: 13', async () => {
+      const result = await rawHandshake(
+        port,
+        handshakeLines('/echo/', port, { 'Sec-WebSocket-Version': null }),
+      );
+      expect(result.status).toBe(426);
+      expect(headerOf(result, 'Sec-WebSocket-Version')).toBe('13');
+    });
+
+    it.each(['http://evil.example', 'https://localhost.evil.example', 'null', 'not a url'])(
+      'answers Origin %s (host not in ALLOWED_HOSTS) with 403',
+      async (origin) => {
+        const result = await rawHandshake(port, handshakeLines('/echo/', port, { Origin: origin }));
+        expect(result.status).toBe(403);
+        expect(result.switchingCount).toBe(0);
+        expect(result.ended).toBe(true);
+        expectOneWarning(/^Forbidden: WebSocket handshake to \/echo\/ refused: origin/);
+      },
+    );
+
+    it.each([
+      ['Sec-WebSocket-Protocol', 'chat v1'],
+      ['Sec-WebSocket-Protocol', 'a,,b'],
+      ['Upgrade', 'websocket, h2c'],
+    ])('answers a malformed %s header (%j) with 400', async (name, value) => {
+      const result = await rawHandshake(port, handshakeLines('/echo/', port, { [name]: value }));
+      expect(result.status).toBe(400);
+      expect(result.switchingCount).toBe(0);
+      expect(result.ended).toBe(true);
+      expectOneWarning(/^Bad Request: WebSocket handshake to \/echo\/ refused: Invalid/);
+    });
+
+    it('answers a Host outside ALLOWED_HOSTS with 400', async () => {
+      const result = await rawHandshake(port, handshakeLines('/echo/', port, { Host: 'evil.example' }));
+      expect(result.status).toBe(400);
+      expect(result.switchingCount).toBe(0);
+      expect(served.logger.at('error')).toEqual([]);
+    });
+
+    it('keeps serving HTTP and WebSockets after bad handshakes', async () => {
+      await rawHandshake(port, handshakeLines('/echo/', port, { 'Sec-WebSocket-Key': 'bad' }));
+      await rawHandshake(port, handshakeLines('/echo/', port, { 'Sec-WebSocket-Version': '8' }));
+      await rawHandshake(port, handshakeLines('/echo/', port, { Origin: 'http://evil.example' }));
+      const response = await fetch(`${served.url}/echo/`);
+      expect(await response.text()).toBe('plain');
+      const client = await connect(`${served.wsUrl}/echo/`);
+      await client.send('still here');
+      expect(await client.nextText()).toBe('still here');
+      expect((await client.close(CloseCode.NORMAL)).code).toBe(CloseCode.NORMAL);
+    });
+  });
+});
+
+describe('Sec-WebSocket-Extensions with WEBSOCKET_PER_MESSAGE_DEFLATE', () => {
+  it('answers a malformed offer with 400 and one log line', async () => {
+    const served = await serve({ ROOT_URLCONF: routes, WEBSOCKET_PER_MESSAGE_DEFLATE: true });
+    try {
+      const result = await rawHandshake(
+        served.port,
+        handshakeLines('/ok/', served.port, {
+          'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits=99',
+        }),
+      );
+      expect(result.status).toBe(400);
+      expect(result.switchingCount).toBe(0);
+      expect(served.logger.lines).toEqual([
+        { level: 'warn', message: expect.stringMatching(/^Bad Request: .*Sec-WebSocket-Extensions/) },
+      ]);
+      const client = await connect(`${served.wsUrl}/ok/`);
+      expect(client.ws.extensions).toContain('permessage-deflate');
+      expect((await client.closed).code).toBe(CloseCode.NORMAL);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+describe('Origin checks', () => {
+  async function statusFor(settings: Partial<Settings>, origin: string, host?: string): Promise<number> {
+    const served = await serve({ ROOT_URLCONF: routes, ...settings });
+    try {
+      const changes: Record<string, string> = { Origin: origin };
+      if (host !== undefined) changes.Host = host;
+      return (await rawHandshake(served.port, handshakeLines('/ok/', served.port, changes))).status;
+    } finally {
+      await served.close();
+    }
+  }
+
+  it('checks the origin host against ALLOWED_HOSTS, any scheme, any port', async () => {
+    const settings = { ALLOWED_HOSTS: ['.example.com'] };
+    expect(await statusFor(settings, 'https://example.com:8443', 'example.com')).toBe(101);
+    expect(await statusFor(settings, 'http://chat.example.com', 'example.com')).toBe(101);
+    expect(await statusFor(settings, 'https://example.org', 'example.com')).toBe(403);
+  });
+
+  it("allows any origin when ALLOWED_HOSTS is '*' and WEBSOCKET_ALLOWED_ORIGINS is unset", async () => {
+    expect(await statusFor({ ALLOWED_HOSTS: ['*'] }, 'https://anything.example')).toBe(101);
+  });
+
+  it('allows exactly the origins WEBSOCKET_ALLOWED_ORIGINS lists', async () => {
+    const settings = { WEBSOCKET_ALLOWED_ORIGINS: ['https://app.example', 'http://localhost:3000'] };
+    expect(await statusFor(settings, 'https://app.example')).toBe(101);
+    expect(await statusFor(settings, 'HTTPS://APP.EXAMPLE')).toBe(101);
+    expect(await statusFor(settings, 'http://localhost:3000')).toBe(101);
+    expect(await statusFor(settings, 'http://app.example')).toBe(403);
+    expect(await statusFor(settings, 'https://app.example:444')).toBe(403);
+    // The list replaces the ALLOWED_HOSTS check: a local origin not in it is refused.
+    expect(await statusFor(settings, 'http://localhost:4000')).toBe(403);
+  });
+
+  it("allows every origin with WEBSOCKET_ALLOWED_ORIGINS ['*']", async () => {
+    expect(await statusFor({ WEBSOCKET_ALLOWED_ORIGINS: ['*'] }, 'https://anything.example')).toBe(101);
+    expect(await statusFor({ WEBSOCKET_ALLOWED_ORIGINS: ['*'] }, 'null')).toBe(101);
+  });
+
+  it('refuses every origin with an empty WEBSOCKET_ALLOWED_ORIGINS, but still allows no Origin', async () => {
+    expect(await statusFor({ WEBSOCKET_ALLOWED_ORIGINS: [] }, 'http://localhost')).toBe(403);
+    const served = await serve({ ROOT_URLCONF: routes, WEBSOCKET_ALLOWED_ORIGINS: [] });
+    try {
+      const client = await connect(`${served.wsUrl}/echo/`);
+      await client.close(CloseCode.NORMAL);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('reads the setting per handshake', async () => {
+    const served = await serve({ ROOT_URLCONF: routes });
+    try {
+      const lines = (): string[] => handshakeLines('/ok/', served.port, { Origin: 'https://app.example' });
+      expect((await rawHandshake(served.port, lines())).status).toBe(403);
+      served.app.settings.WEBSOCKET_ALLOWED_ORIGINS = ['https://app.example'];
+      expect((await rawHandshake(served.port, lines())).status).toBe(101);
+    } finally {
+      await served.close();
+    }
+  });
+});
