@@ -48,8 +48,13 @@ function runView(
   if ((request.app as Application).settings.WEBSOCKET_ACCEPT_ALL) {
     return runWebSocketView(ACCEPT_ALL, request, () => view(request, params));
   }
-  (request.app as Application).logger.warn(
-    `Bad Request: ${request.path} does not accept WebSocket connections`,
-  );
-  return Promise.resolve(new HttpResponse('', { status: HandshakeStatus.BAD_REQUEST }));
+  // A malformed handshake gets its own answer (426 for another version...) before "not accepted".
+  const refused =
+    refuseHandshake(request, (request.app as Application).settings) ??
+    new HandshakeRefusal(
+      HandshakeStatus.BAD_REQUEST,
+      "the view doesn't accept WebSocket connections (WEBSOCKET_ACCEPT_ALL is false)",
+    );
+  logRefusal(request, refused);
+  return Promise.resolve(refused);
 }

@@ -137,8 +137,20 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
       expect(refused.body.toString()).toBe('');
       expect(events).toEqual([]);
       expect(logger.lines).toEqual([
-        { level: 'warn', message: 'Bad Request: /plain/ does not accept WebSocket connections' },
+        {
+          level: 'warn',
+          message:
+            "Bad Request: WebSocket handshake to /plain/ refused: the view doesn't accept WebSocket connections (WEBSOCKET_ACCEPT_ALL is false)",
+        },
       ]);
+    });
+
+    it('false: a handshake of another version to an undecorated view still gets 426, not 400', async () => {
+      const { port } = await start({ WEBSOCKET_ACCEPT_ALL: false });
+      const raw = await rawHandshake(port, handshakeLines('/plain/', port, { 'Sec-WebSocket-Version': '8' }));
+      expect(raw.status).toBe(426);
+      expect(raw.head).toMatch(/\r\nSec-WebSocket-Version: 13\r\n/i);
+      expect(events).toEqual([]);
     });
 
     it('changed at runtime takes effect on the next handshake', async () => {
