@@ -46,7 +46,8 @@ export class WebSocketTestClient {
   readonly closed: Promise<CloseInfo>;
   #socket: WebSocket | null = null;
   readonly #inbox: Received[] = [];
-  #notify: (() => void) | null = null;
+  /** Wakes every pending `#next` (several may wait at once, e.g. `receive` and `closed` users). */
+  readonly #waiters = new Set<() => void>();
   #closeInfo: CloseInfo | null = null;
   #resolveClosed!: (info: CloseInfo) => void;
 
@@ -72,20 +73,28 @@ export class WebSocketTestClient {
       this.#finish({ code, reason: reason.toString('utf8') }),
     );
     return new Promise((resolve) => {
+      let settled = false;
+      const settle = (result: ConnectResult): void => {
+        if (settled) return;
+        settled = true;
+        resolve(result);
+      };
       socket.once('open', () =>
-        resolve({ accepted: true, protocol: socket.protocol, status: 101, closeCode: null }),
+        settle({ accepted: true, protocol: socket.protocol, status: 101, closeCode: null }),
       );
       socket.once('unexpected-response', (_request, response: IncomingMessage) => {
         response.resume();
+        settle({ accepted: false, protocol: '', status: response.statusCode ?? 0, closeCode: null });
         socket.terminate();
-        resolve({ accepted: false, protocol: '', status: response.statusCode ?? 0, closeCode: null });
       });
-      socket.on('error', (error: Error) => {
-        if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.CLOSED) {
-          resolve({ accepted: false, protocol: '', status: 0, closeCode: this.#closeInfo?.code ?? null });
-        }
-        void error;
-      });
+      // A failure before the handshake completed (connection refused, reset, bad 101): ws moves to
+      // CLOSING before emitting 'error', so settle on any error or close that comes before 'open'.
+      socket.on('error', () =>
+        settle({ accepted: false, protocol: '', status: 0, closeCode: this.#closeInfo?.code ?? null }),
+      );
+      socket.once('close', (code: number) =>
+        settle({ accepted: false, protocol: '', status: 0, closeCode: code }),
+      );
     });
   }
 
@@ -158,7 +167,7 @@ export class WebSocketTestClient {
 
   #push(item: Received): void {
     this.#inbox.push(item);
-    this.#notify?.();
+    for (const wake of [...this.#waiters]) wake();
   }
 
   #finish(info: CloseInfo): void {
@@ -180,14 +189,15 @@ export class WebSocketTestClient {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return null;
       await new Promise<void>((resolve) => {
+        const waiters = this.#waiters;
         const timer = setTimeout(done, remaining);
         function done(): void {
           clearTimeout(timer);
+          waiters.delete(done);
           resolve();
         }
-        this.#notify = done;
+        waiters.add(done);
       });
-      this.#notify = null;
     }
   }
 }
