@@ -93,3 +93,12 @@ export {
 export { NunjucksTemplates } from './templates/nunjucks';
 export { View, HTTP_METHOD_NAMES, type ClassBasedView } from './views/generic';
 export { registerViewInspector, type ViewInspector } from './views/inspect';
+export {
+  MemorySessionStore,
+  Session,
+  SessionMiddleware,
+  type SessionData,
+  type SessionStore,
+} from './middleware/sessions';
+export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken } from './middleware/csrf';
+export { BadSignature, Signer, randomString } from './signing';

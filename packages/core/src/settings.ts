@@ -1,5 +1,6 @@
 import { ImproperlyConfigured } from './exceptions';
 import type { Logger } from './log';
+import type { SessionStore } from './middleware/sessions';
 import type { MiddlewareEntry, LegacyMiddlewareClass } from './handler/types';
 import type { UrlConf } from './urls/patterns';
 import type { TemplateBackendSetting } from './templates/engine';
@@ -52,6 +53,29 @@ export interface Settings {
   /** Ping interval in ms; a peer silent for two intervals is closed with 1001. */
   WEBSOCKET_PING_INTERVAL?: number;
   WEBSOCKET_PER_MESSAGE_DEFLATE?: boolean;
+  /** Signs session cookies; required by `SessionMiddleware`. Keep it secret. */
+  SECRET_KEY?: string;
+  /** Where `SessionMiddleware` keeps sessions (default: in memory). */
+  SESSION_STORE?: SessionStore;
+  SESSION_COOKIE_NAME?: string;
+  /** Seconds a session lives (two weeks, as in Django). */
+  SESSION_COOKIE_AGE?: number;
+  SESSION_COOKIE_SECURE?: boolean;
+  SESSION_COOKIE_HTTPONLY?: boolean;
+  SESSION_COOKIE_SAMESITE?: 'Strict' | 'Lax' | 'None';
+  SESSION_COOKIE_PATH?: string;
+  SESSION_COOKIE_DOMAIN?: string | null;
+  SESSION_SAVE_EVERY_REQUEST?: boolean;
+  CSRF_COOKIE_NAME?: string;
+  CSRF_COOKIE_AGE?: number;
+  CSRF_COOKIE_PATH?: string;
+  CSRF_COOKIE_SECURE?: boolean;
+  CSRF_COOKIE_HTTPONLY?: boolean;
+  CSRF_COOKIE_SAMESITE?: 'Strict' | 'Lax' | 'None';
+  /** The request header that may carry the token. */
+  CSRF_HEADER_NAME?: string;
+  /** Origins (`https://example.com`) allowed to POST besides this site. */
+  CSRF_TRUSTED_ORIGINS?: string[];
   [setting: string]: unknown;
 }
 
@@ -78,6 +102,21 @@ export type ResolvedSettings = Settings &
       | 'WEBSOCKET_ACCEPT_ALL'
       | 'WEBSOCKET_MAX_MESSAGE_SIZE'
       | 'WEBSOCKET_PING_INTERVAL'
+      | 'SESSION_COOKIE_NAME'
+      | 'SESSION_COOKIE_AGE'
+      | 'SESSION_COOKIE_SECURE'
+      | 'SESSION_COOKIE_HTTPONLY'
+      | 'SESSION_COOKIE_SAMESITE'
+      | 'SESSION_COOKIE_PATH'
+      | 'SESSION_SAVE_EVERY_REQUEST'
+      | 'CSRF_COOKIE_NAME'
+      | 'CSRF_COOKIE_AGE'
+      | 'CSRF_COOKIE_PATH'
+      | 'CSRF_COOKIE_SECURE'
+      | 'CSRF_COOKIE_HTTPONLY'
+      | 'CSRF_COOKIE_SAMESITE'
+      | 'CSRF_HEADER_NAME'
+      | 'CSRF_TRUSTED_ORIGINS'
       | 'WEBSOCKET_PER_MESSAGE_DEFLATE'
     >
   >;
@@ -94,6 +133,8 @@ const isPositiveInteger: Check = (v) => Number.isInteger(v) && (v as number) > 0
 const isStringArray: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'string');
 const isFunctionArray: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'function');
 const isStringOrNull: Check = (v) => v === null || typeof v === 'string';
+const isNonEmptyString: Check = (v) => typeof v === 'string' && v.length > 0;
+const isSameSite: Check = (v) => v === 'Strict' || v === 'Lax' || v === 'None';
 const isTemplateBackend: Check = (v) => {
   if (typeof v !== 'object' || v === null) return false;
   const entry = v as Record<string, unknown>;
@@ -125,6 +166,38 @@ const SPECS: Record<string, SettingSpec> = {
   },
   APPEND_SLASH: { default: true, check: isBoolean, expected: 'a boolean' },
   PREPEND_WWW: { default: false, check: isBoolean, expected: 'a boolean' },
+  SECRET_KEY: { check: (v) => typeof v === 'string' && v.length > 0, expected: 'a non-empty string' },
+  SESSION_STORE: {
+    check: (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      ['load', 'save', 'delete'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
+    expected: 'an object with load(), save() and delete()',
+  },
+  SESSION_COOKIE_NAME: { default: 'sessionid', check: isNonEmptyString, expected: 'a cookie name' },
+  SESSION_COOKIE_AGE: {
+    default: 1_209_600,
+    check: isPositiveInteger,
+    expected: 'a positive integer (seconds)',
+  },
+  SESSION_COOKIE_SECURE: { default: false, check: isBoolean, expected: 'a boolean' },
+  SESSION_COOKIE_HTTPONLY: { default: true, check: isBoolean, expected: 'a boolean' },
+  SESSION_COOKIE_SAMESITE: { default: 'Lax', check: isSameSite, expected: "'Strict', 'Lax' or 'None'" },
+  SESSION_COOKIE_PATH: { default: '/', check: isNonEmptyString, expected: 'a path' },
+  SESSION_COOKIE_DOMAIN: { check: isStringOrNull, expected: 'a domain or null' },
+  SESSION_SAVE_EVERY_REQUEST: { default: false, check: isBoolean, expected: 'a boolean' },
+  CSRF_COOKIE_NAME: { default: 'csrftoken', check: isNonEmptyString, expected: 'a cookie name' },
+  CSRF_COOKIE_AGE: {
+    default: 31_449_600,
+    check: isPositiveInteger,
+    expected: 'a positive integer (seconds)',
+  },
+  CSRF_COOKIE_PATH: { default: '/', check: isNonEmptyString, expected: 'a path' },
+  CSRF_COOKIE_SECURE: { default: false, check: isBoolean, expected: 'a boolean' },
+  CSRF_COOKIE_HTTPONLY: { default: false, check: isBoolean, expected: 'a boolean' },
+  CSRF_COOKIE_SAMESITE: { default: 'Lax', check: isSameSite, expected: "'Strict', 'Lax' or 'None'" },
+  CSRF_HEADER_NAME: { default: 'X-CSRFToken', check: isNonEmptyString, expected: 'a header name' },
+  CSRF_TRUSTED_ORIGINS: { default: [], check: isStringArray, expected: 'an array of origins' },
   DATA_UPLOAD_MAX_MEMORY_SIZE: {
     default: 2_621_440,
     check: isPositiveInteger,
