@@ -93,7 +93,7 @@ export class Application {
       }
       // A malformed query string is refused up front (400), not discovered halfway through a view.
       if (request.queryString.includes('%')) void request.GET;
-      await request.loadForm();
+      if (request.body.length > 0) await request.loadForm();
       const response = await this.#handler(request);
       // A TemplateResponse that skipped the view layer (returned by a middleware's request phase) is
       // rendered here rather than reaching the socket unrendered.

@@ -3,6 +3,7 @@ import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import { responseForException, serverError, type ConversionContext } from './convert';
 import { processExceptionByMiddleware } from './view-layer';
+import { isPromiseLike } from './promise';
 import type {
   BoundHook,
   GetResponse,
@@ -50,7 +51,8 @@ export function buildLegacy(
     let response: HttpResponse | null = null;
     try {
       for (const hook of requestHooks) {
-        response = (await hook.run(request)) ?? null;
+        const answer = hook.run(request);
+        response = (isPromiseLike(answer) ? await answer : answer) ?? null;
         if (response !== null) break;
       }
     } catch (error) {
@@ -60,7 +62,8 @@ export function buildLegacy(
     if (response === null) response = await viewLayer(request);
     try {
       for (const hook of responseHooks) {
-        const next = await hook.run(request, response);
+        const answer = hook.run(request, response);
+        const next = isPromiseLike(answer) ? await answer : answer;
         if (next == null) {
           throw new MissingResponse(
             `${hook.owner}.processResponse didn't return an HttpResponse object. It returned ${String(next)} instead.`,

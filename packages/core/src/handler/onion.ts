@@ -2,6 +2,7 @@ import { ImproperlyConfigured, MiddlewareNotUsed, MissingResponse } from '../exc
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import { responseForException, type ConversionContext } from './convert';
+import { isPromiseLike } from './promise';
 import type {
   GetResponse,
   MaybePromise,
@@ -66,18 +67,25 @@ export function convertExceptionToResponse(
   owner: string,
   context: () => ConversionContext,
 ): GetResponse {
-  return async function converted(request) {
+  // Promise chaining rather than async/await: this wrapper runs once per layer per request.
+  return function converted(request) {
+    const convert = (error: unknown): HttpResponse => responseForException(request, error, context());
+    const accept = (response: HttpResponse | null | undefined): HttpResponse =>
+      response == null
+        ? convert(
+            new MissingResponse(
+              `${owner} didn't return an HttpResponse object. It returned ${String(response)} instead.`,
+            ),
+          )
+        : response;
+    let result: MaybePromise<HttpResponse>;
     try {
-      const response = await layer(request);
-      if (response == null) {
-        throw new MissingResponse(
-          `${owner} didn't return an HttpResponse object. It returned ${String(response)} instead.`,
-        );
-      }
-      return response;
+      result = layer(request);
     } catch (error) {
-      return responseForException(request, error, context());
+      return Promise.resolve(convert(error));
     }
+    if (isPromiseLike(result)) return Promise.resolve(result).then(accept, convert);
+    return Promise.resolve(accept(result));
   };
 }
 

@@ -4,6 +4,7 @@ import type { HttpResponse } from '../http/response';
 import type { UrlResolver } from '../urls/resolver';
 import type { View } from '../urls/patterns';
 import type { ViewLayerHooks } from './types';
+import { isPromiseLike } from './promise';
 
 /**
  * The innermost handler, shared by both modes (Django's `_get_response`): resolve the URL, run the
@@ -20,7 +21,8 @@ export function createViewLayer(
     request.resolverMatch = match;
     let response: HttpResponse | null | undefined | void = null;
     for (const hook of hooks.view) {
-      response = await hook.run(request, match.view, match.params);
+      const answer = hook.run(request, match.view, match.params);
+      response = isPromiseLike(answer) ? await answer : answer;
       if (response != null) break;
     }
     if (response == null) {
@@ -28,9 +30,9 @@ export function createViewLayer(
       // handshake here, after every processView and immediately before the view body.
       const runner = request.upgrade?.viewRunner ?? null;
       try {
-        response = await (runner === null
-          ? match.view(request, match.params)
-          : runner(request, match.view, match.params));
+        const result =
+          runner === null ? match.view(request, match.params) : runner(request, match.view, match.params);
+        response = isPromiseLike(result) ? await result : result;
       } catch (error) {
         response = await processExceptionByMiddleware(hooks, request, error);
       }
@@ -42,7 +44,8 @@ export function createViewLayer(
     }
     if (typeof (response as { render?: unknown }).render === 'function') {
       for (const hook of hooks.templateResponse) {
-        const next: HttpResponse | null | undefined | void = await hook.run(request, response);
+        const answer = hook.run(request, response);
+        const next: HttpResponse | null | undefined | void = isPromiseLike(answer) ? await answer : answer;
         if (next == null) {
           throw new MissingResponse(
             `${hook.owner}.processTemplateResponse didn't return an HttpResponse object. It returned ${String(next)} instead.`,

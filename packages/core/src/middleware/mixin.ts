@@ -1,4 +1,5 @@
 import { MissingResponse } from '../exceptions';
+import { isPromiseLike } from '../handler/promise';
 import type { GetResponse, MaybePromise, ResponseOrNothing } from '../handler/types';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
@@ -27,14 +28,18 @@ export class MiddlewareMixin {
 
   async call(request: HttpRequest): Promise<HttpResponse> {
     let response: HttpResponse | null | undefined | void = null;
-    if (this.processRequest !== undefined) response = await this.processRequest(request);
+    if (this.processRequest !== undefined) {
+      const answer = this.processRequest(request);
+      response = isPromiseLike(answer) ? await answer : answer;
+    }
     if (response == null) {
       if (this.getResponse === null)
         throw new TypeError(`${this.constructor.name} was built without getResponse`);
       response = await this.getResponse(request);
     }
     if (this.processResponse !== undefined) {
-      const processed: HttpResponse | null | undefined | void = await this.processResponse(request, response);
+      const answer = this.processResponse(request, response);
+      const processed: HttpResponse | null | undefined | void = isPromiseLike(answer) ? await answer : answer;
       if (processed == null) {
         throw new MissingResponse(
           `${this.constructor.name}.processResponse didn't return an HttpResponse object. It returned ${String(processed)} instead.`,
