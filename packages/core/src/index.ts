@@ -3,6 +3,19 @@
  * This file only re-exports; each concept lives in its own module.
  */
 export { Application, createApp } from './application';
+
+/**
+ * What your middleware attaches to every request, Django style (`request.user = ...`). Declare it
+ * once and `HttpRequest` has it:
+ *
+ * ```ts
+ * declare module '@manouche/core' {
+ *   interface RequestState { user: User | null }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface RequestState {}
 export { defineSettings, KNOWN_SETTINGS, type ResolvedSettings, type Settings } from './settings';
 export {
   BadRequest,

@@ -76,6 +76,8 @@ export interface Settings {
   CSRF_HEADER_NAME?: string;
   /** Origins (`https://example.com`) allowed to POST besides this site. */
   CSRF_TRUSTED_ORIGINS?: string[];
+  /** The WebSocket groups' channel layer (`@manouche/websocket`): default in memory, Redis to scale out. */
+  CHANNEL_LAYER?: { groupSend(group: string, message: string | Buffer): Promise<void> } | null;
   [setting: string]: unknown;
 }
 
@@ -198,6 +200,11 @@ const SPECS: Record<string, SettingSpec> = {
   CSRF_COOKIE_SAMESITE: { default: 'Lax', check: isSameSite, expected: "'Strict', 'Lax' or 'None'" },
   CSRF_HEADER_NAME: { default: 'X-CSRFToken', check: isNonEmptyString, expected: 'a header name' },
   CSRF_TRUSTED_ORIGINS: { default: [], check: isStringArray, expected: 'an array of origins' },
+  CHANNEL_LAYER: {
+    check: (v) =>
+      v === null || (typeof v === 'object' && typeof (v as Record<string, unknown>).groupSend === 'function'),
+    expected: 'a channel layer (InMemoryChannelLayer, RedisChannelLayer) or null',
+  },
   DATA_UPLOAD_MAX_MEMORY_SIZE: {
     default: 2_621_440,
     check: isPositiveInteger,

@@ -17,3 +17,11 @@ export {
 export { WebSocketConnection, type Message } from './connection';
 export { CloseCode, ReadyState, WEBSOCKET_VERSION, WEBSOCKET_MODE_KEY } from './constants';
 export { isOriginAllowed } from './handshake';
+export {
+  getChannelLayer,
+  InMemoryChannelLayer,
+  RedisChannelLayer,
+  type ChannelLayer,
+  type GroupMember,
+  type RedisChannelLayerOptions,
+} from './layers/index';

@@ -10,6 +10,7 @@ import { RequestHeaders, type RawHeaderValue } from './headers';
 import { isHostAllowed, splitDomainPort } from './hosts';
 import { QueryDict } from './query-dict';
 import type { WebSocketConnection } from './websocket-connection';
+import type { RequestState } from '../index';
 
 /** What the URL resolver found for a request (Django's `request.resolver_match`). */
 export interface ResolverMatch {
@@ -68,13 +69,19 @@ export interface HttpRequestInit {
 
 const EMPTY_BODY = Buffer.alloc(0);
 
+// Interface-class merging: what users declare on `RequestState` (in the package's entry module, where
+// module augmentation can reach it) becomes part of every `HttpRequest`.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface HttpRequest extends RequestState {}
+
 /**
  * Django's `HttpRequest`: what a view and every middleware hook receive. Query and form data, cookies
  * and `META` are parsed on first use and kept.
  *
  * Attach your own per-request state the Django way (`request.user = ...`) after declaring it:
- * `declare module '@manouche/core' { interface HttpRequest { user: User } }`.
+ * `declare module '@manouche/core' { interface RequestState { user: User | null } }`.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class HttpRequest {
   /** Upper-case method. */
   readonly method: string;
