@@ -22,4 +22,6 @@ export interface WebSocketConnection extends AsyncIterable<string | Buffer> {
   /** The close code once closed, else `null`. */
   readonly closeCode: number | null;
   readonly closeReason: string;
+  /** Resolves once the connection has closed. */
+  readonly ended: Promise<void>;
 }
