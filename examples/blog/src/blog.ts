@@ -1,0 +1,37 @@
+import type { Db } from './db';
+import { CommentHub, ChatRooms } from './live';
+import { BlogModels } from './models';
+import { SqliteSessionStore } from './sessions-store';
+
+/** Everything one blog application holds: its database, its queries and its live connections. */
+export class Blog {
+  readonly db: Db;
+  readonly models: BlogModels;
+  readonly sessions: SqliteSessionStore;
+  readonly comments = new CommentHub();
+  readonly chat = new ChatRooms();
+
+  constructor(db: Db) {
+    this.db = db;
+    this.models = new BlogModels(db);
+    this.sessions = new SqliteSessionStore(db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+const blogs = new WeakMap<object, Blog>();
+
+/** Ties a blog to its application, so middleware (built by core) can find it from `request.app`. */
+export function attachBlog(app: object, blog: Blog): void {
+  blogs.set(app, blog);
+}
+
+/** The blog of an application (or of `request.app`). */
+export function blogOf(app: object | null): Blog {
+  const blog = app === null ? undefined : blogs.get(app);
+  if (blog === undefined) throw new Error('This application was not made by createBlogApp()');
+  return blog;
+}

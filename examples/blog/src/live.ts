@@ -1,0 +1,104 @@
+import type { WebSocketConnection } from '@manouche/core';
+import type { Comment } from './models';
+
+/** Sends without caring whether the peer is still there: a peer that left is unregistered by its view. */
+function sendQuietly(ws: WebSocketConnection, text: string): void {
+  if (ws.closed) return;
+  ws.send(text).catch(() => undefined);
+}
+
+/**
+ * The open comment sockets of this process, by post: the comments view registers its socket while it
+ * is open, and every comment added is pushed to the sockets of its post.
+ */
+export class CommentHub {
+  readonly #sockets = new Map<number, Set<WebSocketConnection>>();
+
+  register(postId: number, ws: WebSocketConnection): void {
+    let sockets = this.#sockets.get(postId);
+    if (sockets === undefined) {
+      sockets = new Set();
+      this.#sockets.set(postId, sockets);
+    }
+    sockets.add(ws);
+  }
+
+  unregister(postId: number, ws: WebSocketConnection): void {
+    const sockets = this.#sockets.get(postId);
+    if (sockets === undefined) return;
+    sockets.delete(ws);
+    if (sockets.size === 0) this.#sockets.delete(postId);
+  }
+
+  /** How many sockets are open for `postId`. */
+  count(postId: number): number {
+    return this.#sockets.get(postId)?.size ?? 0;
+  }
+
+  publish(comment: Comment): void {
+    const text = JSON.stringify(comment);
+    for (const ws of this.#sockets.get(comment.post_id) ?? []) sendQuietly(ws, text);
+  }
+}
+
+/** What the chat sends: a message, the presence list, and (to a newcomer only) its own name. */
+export type ChatEvent =
+  | { type: 'welcome'; you: string }
+  | { type: 'presence'; users: string[] }
+  | { type: 'message'; user: string; text: string; at: string };
+
+interface Member {
+  ws: WebSocketConnection;
+  name: string;
+}
+
+/** Every post's chat room: who is in it, and broadcasting to them. */
+export class ChatRooms {
+  readonly #rooms = new Map<number, Set<Member>>();
+  #guests = 0;
+
+  /** A name for a reader who is not logged in: `guest-1`, `guest-2`... */
+  guestName(): string {
+    return `guest-${++this.#guests}`;
+  }
+
+  join(postId: number, ws: WebSocketConnection, name: string): Member {
+    let room = this.#rooms.get(postId);
+    if (room === undefined) {
+      room = new Set();
+      this.#rooms.set(postId, room);
+    }
+    const member = { ws, name };
+    room.add(member);
+    sendQuietly(ws, JSON.stringify({ type: 'welcome', you: name } satisfies ChatEvent));
+    this.#broadcastPresence(postId);
+    return member;
+  }
+
+  leave(postId: number, member: Member): void {
+    const room = this.#rooms.get(postId);
+    if (room === undefined) return;
+    room.delete(member);
+    if (room.size === 0) this.#rooms.delete(postId);
+    else this.#broadcastPresence(postId);
+  }
+
+  /** Who is in the room, sorted, each name once (a user with two tabs open counts once). */
+  presence(postId: number): string[] {
+    const names = new Set([...(this.#rooms.get(postId) ?? [])].map((member) => member.name));
+    return [...names].sort();
+  }
+
+  say(postId: number, user: string, text: string): void {
+    this.broadcast(postId, { type: 'message', user, text, at: new Date().toISOString() });
+  }
+
+  broadcast(postId: number, event: ChatEvent): void {
+    const text = JSON.stringify(event);
+    for (const member of this.#rooms.get(postId) ?? []) sendQuietly(member.ws, text);
+  }
+
+  #broadcastPresence(postId: number): void {
+    this.broadcast(postId, { type: 'presence', users: this.presence(postId) });
+  }
+}
