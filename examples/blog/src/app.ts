@@ -1,4 +1,5 @@
 import { createApp, type Application } from '@manouche/core';
+import { InMemoryChannelLayer, type ChannelLayer } from '@manouche/websocket';
 import { attachBlog, Blog, blogOf } from './blog';
 import { DEFAULT_DATABASE, openDatabase } from './db';
 import { settings as modernSettings, type BlogSettings } from './settings';
@@ -23,11 +24,13 @@ export function createBlogApp(
 ): Application {
   const merged: BlogSettings = { ...base, ...overrides };
   const filename = merged.BLOG_DATABASE ?? (process.env.BLOG_DATABASE || DEFAULT_DATABASE);
-  const blog = new Blog(openDatabase(filename));
+  const channels = (merged.CHANNEL_LAYER as ChannelLayer | null | undefined) ?? new InMemoryChannelLayer();
+  const blog = new Blog(openDatabase(filename), channels);
   try {
     const app = createApp({
       SESSION_STORE: blog.sessions,
       ...merged,
+      CHANNEL_LAYER: channels,
       BLOG_DATABASE: filename,
       ROOT_URLCONF: blogUrls(blog),
     } as BlogSettings & { ROOT_URLCONF: ReturnType<typeof blogUrls> });

@@ -1,3 +1,4 @@
+import { InMemoryChannelLayer, type ChannelLayer } from '@manouche/websocket';
 import type { Db } from './db';
 import { CommentHub, ChatRooms } from './live';
 import { BlogModels } from './models';
@@ -8,11 +9,15 @@ export class Blog {
   readonly db: Db;
   readonly models: BlogModels;
   readonly sessions: SqliteSessionStore;
-  readonly comments = new CommentHub();
+  /** The application's channel layer (its `CHANNEL_LAYER` setting). */
+  readonly channels: ChannelLayer;
+  readonly comments: CommentHub;
   readonly chat = new ChatRooms();
 
-  constructor(db: Db) {
+  constructor(db: Db, channels: ChannelLayer = new InMemoryChannelLayer()) {
     this.db = db;
+    this.channels = channels;
+    this.comments = new CommentHub(channels);
     this.models = new BlogModels(db);
     this.sessions = new SqliteSessionStore(db);
   }

@@ -1,4 +1,5 @@
 import type { WebSocketConnection } from '@manouche/core';
+import type { ChannelLayer } from '@manouche/websocket';
 import type { Comment } from './models';
 
 /** Sends without caring whether the peer is still there: a peer that left is unregistered by its view. */
@@ -8,37 +9,38 @@ function sendQuietly(ws: WebSocketConnection, text: string): void {
 }
 
 /**
- * The open comment sockets of this process, by post: the comments view registers its socket while it
- * is open, and every comment added is pushed to the sockets of its post.
+ * Live comments: each post's open comment sockets form a group of the application's channel layer,
+ * and every comment added is sent to that group. With `CHANNEL_LAYER` set to a `RedisChannelLayer`,
+ * comments added through one server process reach the sockets of every process.
  */
 export class CommentHub {
-  readonly #sockets = new Map<number, Set<WebSocketConnection>>();
+  readonly #layer: ChannelLayer;
 
-  register(postId: number, ws: WebSocketConnection): void {
-    let sockets = this.#sockets.get(postId);
-    if (sockets === undefined) {
-      sockets = new Set();
-      this.#sockets.set(postId, sockets);
-    }
-    sockets.add(ws);
+  constructor(layer: ChannelLayer) {
+    this.#layer = layer;
   }
 
-  unregister(postId: number, ws: WebSocketConnection): void {
-    const sockets = this.#sockets.get(postId);
-    if (sockets === undefined) return;
-    sockets.delete(ws);
-    if (sockets.size === 0) this.#sockets.delete(postId);
+  register(postId: number, ws: WebSocketConnection): Promise<void> {
+    return this.#layer.groupAdd(groupOf(postId), ws);
   }
 
-  /** How many sockets are open for `postId`. */
+  unregister(postId: number, ws: WebSocketConnection): Promise<void> {
+    return this.#layer.groupDiscard(groupOf(postId), ws);
+  }
+
+  /** How many sockets of this process are open for `postId`. */
   count(postId: number): number {
-    return this.#sockets.get(postId)?.size ?? 0;
+    return this.#layer.localMembers(groupOf(postId)).size;
   }
 
+  /** Pushes the comment; a layer that can't deliver (Redis down) costs the push, never the request. */
   publish(comment: Comment): void {
-    const text = JSON.stringify(comment);
-    for (const ws of this.#sockets.get(comment.post_id) ?? []) sendQuietly(ws, text);
+    this.#layer.groupSend(groupOf(comment.post_id), JSON.stringify(comment)).catch(() => undefined);
   }
+}
+
+function groupOf(postId: number): string {
+  return `post-${postId}-comments`;
 }
 
 /** What the chat sends: a message, the presence list, and (to a newcomer only) its own name. */

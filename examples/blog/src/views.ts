@@ -193,7 +193,7 @@ export function blogUrls(blog: Blog): UrlConf {
     // The handshake is done by now, so a missing post can only be told with a close code.
     if (models.getPost(id) === null) return ws.close(CLOSE_NO_SUCH_POST, 'no such post');
     const since = request.GET.get('since');
-    blog.comments.register(id, ws);
+    await blog.comments.register(id, ws);
     try {
       // Registered first, then the backlog: a comment added in between is sent twice at worst, and
       // the client skips ids it already has.
@@ -204,7 +204,7 @@ export function blogUrls(blog: Blog): UrlConf {
         // Comments are added over HTTP (with the CSRF token); messages from the client are ignored.
       }
     } finally {
-      blog.comments.unregister(id, ws);
+      await blog.comments.unregister(id, ws);
     }
   }
 

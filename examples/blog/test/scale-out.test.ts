@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Application } from '@manouche/core';
+import { Client, LiveServer, WebSocketTestClient } from '@manouche/testing';
+import { RedisChannelLayer } from '@manouche/websocket';
+import { blogOf } from '../src/app';
+import type { Comment } from '../src/models';
+import { csrfTokenFrom, makeApp, SETTINGS, waitFor } from './helpers';
+
+// Two blog servers on one database and one Redis, as two processes behind a load balancer would be.
+describe.each(SETTINGS)('live comments across two servers with %s and a RedisChannelLayer', (_name, base) => {
+  const directory = mkdtempSync(join(tmpdir(), 'manouche-blog-'));
+  const prefix = `blog-test-${randomUUID()}`;
+  const layers = [new RedisChannelLayer({ prefix }), new RedisChannelLayer({ prefix })];
+  const apps: Application[] = layers.map((layer) =>
+    makeApp(base, { BLOG_DATABASE: join(directory, 'shared.sqlite3'), CHANNEL_LAYER: layer }),
+  );
+  const servers = apps.map((app) => new LiveServer(app));
+
+  beforeAll(() => Promise.all(servers.map((server) => server.start())));
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    for (const app of apps) blogOf(app).close();
+    await Promise.all(layers.map((layer) => layer.close()));
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('pushes a comment added through one server to a socket open on the other', async () => {
+    const ws = new WebSocketTestClient(`${servers[1]!.wsUrl}/posts/1/comments/`);
+    expect((await ws.connect()).accepted).toBe(true);
+    await waitFor(() => blogOf(apps[1]!).comments.count(1) === 1, 'the socket to be registered');
+
+    const client = new Client(apps[0]!);
+    const token = await csrfTokenFrom(client, '/posts/1/');
+    const response = await client.post(
+      '/posts/1/comments/',
+      { author: 'ada', body: 'from the other server' },
+      { headers: { 'X-CSRFToken': token } },
+    );
+    expect(response.statusCode).toBe(201);
+    expect(await ws.receiveJson<Comment>(2000)).toEqual(response.json());
+    await ws.close();
+  });
+});
