@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'examples/*/static/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'examples/*/static/**', 'packages/*/test/.tmp-*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

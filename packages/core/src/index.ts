@@ -91,7 +91,8 @@ export { MiddlewareMixin } from './middleware/mixin';
 export { AppendSlashRedirectError, CommonMiddleware } from './middleware/common';
 export { SecurityMiddleware } from './middleware/security';
 export { XFrameOptionsMiddleware, xframeOptionsExempt } from './middleware/x-frame-options';
-export { GZipMiddleware, patchVaryHeaders } from './middleware/gzip';
+export { GZipMiddleware } from './middleware/gzip';
+export { patchVaryHeaders } from './http/vary';
 export { AccessLogMiddleware, loggerOf } from './middleware/access-log';
 export { TemplateResponse } from './templates/template-response';
 export {
@@ -115,3 +116,4 @@ export {
 } from './middleware/sessions';
 export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken } from './middleware/csrf';
 export { BadSignature, Signer, randomString } from './signing';
+export { runChecks, type CheckMessage } from './checks';

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { HttpRequest } from '../http/request';
 import { HttpResponseForbidden, type HttpResponse } from '../http/response';
 import { loggerOf } from './access-log';
-import { patchVaryHeaders } from './gzip';
+import { patchVaryHeaders } from '../http/vary';
 import { MiddlewareMixin } from './mixin';
 import { randomString } from '../signing';
 import type { View } from '../urls/patterns';

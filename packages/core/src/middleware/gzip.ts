@@ -5,6 +5,7 @@ import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { StreamingContent, StreamingHttpResponse } from '../http/streaming-response';
 import { MiddlewareMixin } from './mixin';
+import { patchVaryHeaders } from '../http/vary';
 
 /** Bodies shorter than this are not worth compressing (Django's threshold). */
 const MIN_COMPRESSIBLE_LENGTH = 200;
@@ -90,23 +91,6 @@ function acceptsGzip(acceptEncoding: string | null): boolean {
     if (name === '*') wildcard = quality;
   }
   return wildcard > 0;
-}
-
-/**
- * Django's `patch_vary_headers`: adds `names` to the response's `Vary`, skipping those already there
- * (case-insensitively); a `*` anywhere makes the whole header `*`.
- */
-export function patchVaryHeaders(response: HttpResponse, names: readonly string[]): void {
-  const existing = response.headers.get('Vary');
-  const vary = existing === null ? [] : existing.split(/\s*,\s*/).filter((name) => name !== '');
-  const seen = new Set(vary.map((name) => name.toLowerCase()));
-  for (const name of names) {
-    if (!seen.has(name.toLowerCase())) {
-      vary.push(name);
-      seen.add(name.toLowerCase());
-    }
-  }
-  response.headers.set('Vary', vary.includes('*') ? '*' : vary.join(', '));
 }
 
 function compressString(content: Buffer, paddingLength: number): Buffer {

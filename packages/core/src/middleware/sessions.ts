@@ -1,6 +1,6 @@
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
-import { patchVaryHeaders } from './gzip';
+import { patchVaryHeaders } from '../http/vary';
 import { MiddlewareMixin } from './mixin';
 import { BadSignature, randomString, Signer } from '../signing';
 

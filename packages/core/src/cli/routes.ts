@@ -1,0 +1,62 @@
+import type { Settings } from '../settings';
+import type { View } from '../urls/patterns';
+import { UrlResolver, type CompiledRoute } from '../urls/resolver';
+import { CommandError, EXIT_OK } from './errors';
+import { loadSettings } from './settings-module';
+
+/** One row of `manouche routes`. */
+export interface RouteRow {
+  /** The route as written, prefixes included (`''` for the root of a Django-syntax conf). */
+  route: string;
+  /** The view's name (`PostView.asView()` for a class-based view). */
+  view: string;
+  /** The URL name, namespaces included, or `null`. */
+  name: string | null;
+}
+
+const HEADINGS = ['ROUTE', 'VIEW', 'NAME'] as const;
+const COLUMN_GAP = '  ';
+
+/** The compiled routes of `settings.ROOT_URLCONF`, in match order. */
+export function routeRows(settings: Settings): RouteRow[] {
+  if (!Array.isArray(settings.ROOT_URLCONF))
+    throw new CommandError('The ROOT_URLCONF setting is required: an array of path()/include() entries');
+  return new UrlResolver(settings.ROOT_URLCONF).routes.map((route: CompiledRoute) => ({
+    route: route.route,
+    view: viewName(route.view),
+    name: route.name,
+  }));
+}
+
+/** The rows as a padded table under `ROUTE  VIEW  NAME` (`-` for a route without a name). */
+export function formatRoutes(rows: readonly RouteRow[]): string {
+  if (rows.length === 0) return 'No routes: ROOT_URLCONF is empty.\n';
+  const cells = [
+    [...HEADINGS],
+    ...rows.map((row) => [row.route === '' ? "''" : row.route, row.view, row.name ?? '-']),
+  ];
+  const widths = HEADINGS.map((_, column) => Math.max(...cells.map((line) => line[column]!.length)));
+  return cells
+    .map((line) =>
+      line
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join(COLUMN_GAP)
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+/** `manouche routes`: the URL conf, one line per route (or a JSON array with `--json`). */
+export async function routesCommand(options: { settings: string; json?: boolean }): Promise<number> {
+  const { settings } = await loadSettings(options.settings);
+  const rows = routeRows(settings);
+  process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : formatRoutes(rows));
+  return EXIT_OK;
+}
+
+function viewName(view: View): string {
+  const viewClass: unknown = (view as { viewClass?: unknown }).viewClass;
+  if (typeof viewClass === 'function' && viewClass.name) return `${viewClass.name}.asView()`;
+  return view.name || '(anonymous)';
+}
