@@ -11,6 +11,7 @@ import {
   type ViewFunction,
   type ViewParams,
 } from '@manouche/core';
+import { Client } from '@manouche/testing';
 import {
   ALL_HOOKS,
   decodeHtml,
@@ -53,9 +54,9 @@ describe('MIDDLEWARE_CLASSES (legacy): loading, once, at createApp', () => {
     });
     expect(app.middlewareMode).toBe('MIDDLEWARE_CLASSES');
     expect(built).toEqual(['A(0)', 'B(0)', 'C(0)']);
-    const request = () => new HttpRequest({ path: '/', headers: { host: 'localhost' } });
-    expect((await app.handle(request())).statusCode).toBe(200);
-    expect((await app.handle(request())).statusCode).toBe(200);
+    const client = new Client(app);
+    expect((await client.get('/')).statusCode).toBe(200);
+    expect((await client.get('/')).statusCode).toBe(200);
     expect(built).toHaveLength(3);
   });
 

@@ -15,6 +15,7 @@ import {
   type ViewFunction,
   type ViewParams,
 } from '@manouche/core';
+import { Client } from '@manouche/testing';
 import {
   decodeHtml,
   exchange,
@@ -54,9 +55,9 @@ describe('MIDDLEWARE (onion): loading, once, at createApp', () => {
     });
     expect(built).toEqual(['C(1 function)', 'B(1 function)', 'A(1 function)']);
 
-    const request = () => new HttpRequest({ path: '/', headers: { host: 'localhost' } });
-    expect((await app.handle(request())).statusCode).toBe(200);
-    expect((await app.handle(request())).statusCode).toBe(200);
+    const client = new Client(app);
+    expect((await client.get('/')).statusCode).toBe(200);
+    expect((await client.get('/')).statusCode).toBe(200);
     expect(built).toHaveLength(3);
   });
 

@@ -7,6 +7,7 @@ import {
   type HttpRequest,
   type Settings,
 } from '@manouche/core';
+import { overrideSettings } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { MemoryLogger, serve, type Served } from './support/serve';
 
@@ -95,15 +96,10 @@ describe.each(STACKS)('AccessLogMiddleware in %s', (setting) => {
 
   it('writes to the LOGGER setting as it is at request time', async () => {
     const other = new MemoryLogger();
-    const settings = served.app.settings;
-    const original = settings.LOGGER;
-    settings.LOGGER = other;
-    try {
-      const lines = await infoLinesDuring(() => httpRequest(`${served.url}/hello/`), other);
-      expect(lines).toEqual([expect.stringMatching(/^"GET \/hello\/ HTTP\/1\.1" 200 5 /)]);
-    } finally {
-      settings.LOGGER = original;
-    }
+    const lines = await overrideSettings(served.app, { LOGGER: other }, () =>
+      infoLinesDuring(() => httpRequest(`${served.url}/hello/`), other),
+    );
+    expect(lines).toEqual([expect.stringMatching(/^"GET \/hello\/ HTTP\/1\.1" 200 5 /)]);
   });
 });
 

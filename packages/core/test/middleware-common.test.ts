@@ -1,4 +1,5 @@
 import { CommonMiddleware, Http404, HttpResponse, path, type Settings } from '@manouche/core';
+import { overrideSettings } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { serve, type Served } from './support/serve';
 
@@ -33,17 +34,9 @@ describe.each(STACKS)('CommonMiddleware in %s', (setting) => {
   });
   afterAll(() => served.close());
 
-  /** Runs `fn` with `patch` applied to the live settings, restoring them afterwards. */
-  async function withSettings(patch: Partial<Settings>, fn: () => Promise<void>): Promise<void> {
-    const settings = served.app.settings as Record<string, unknown>;
-    const saved = Object.fromEntries(Object.keys(patch).map((key) => [key, settings[key]]));
-    Object.assign(settings, patch);
-    try {
-      await fn();
-    } finally {
-      Object.assign(settings, saved);
-    }
-  }
+  /** `overrideSettings` on this suite's application. */
+  const withSettings = (patch: Partial<Settings>, fn: () => Promise<void>) =>
+    overrideSettings(served.app, patch, fn);
 
   describe('APPEND_SLASH', () => {
     it('redirects /about to /about/ with 301 when only /about/ resolves', async () => {

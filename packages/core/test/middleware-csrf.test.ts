@@ -1,14 +1,6 @@
-import {
-  createApp,
-  csrfExempt,
-  CsrfViewMiddleware,
-  getToken,
-  HttpResponse,
-  path,
-  type Settings,
-} from '@manouche/core';
-import { Client } from '@manouche/testing';
-import { MemoryLogger } from './support/serve';
+import { csrfExempt, CsrfViewMiddleware, getToken, HttpResponse, path, type Settings } from '@manouche/core';
+import { Client, overrideSettings } from '@manouche/testing';
+import { createLoggedApp } from './support/serve';
 
 const routes = [
   path('form/', (request) => new HttpResponse(getToken(request))),
@@ -21,8 +13,7 @@ const routes = [
 
 describe.each(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const)('CsrfViewMiddleware in %s', (mode) => {
   function setup(extra: Partial<Settings> = {}) {
-    const logger = new MemoryLogger();
-    const app = createApp({ ROOT_URLCONF: routes, [mode]: [CsrfViewMiddleware], LOGGER: logger, ...extra });
+    const { app, logger } = createLoggedApp({ ROOT_URLCONF: routes, [mode]: [CsrfViewMiddleware], ...extra });
     return { app, logger, client: new Client(app) };
   }
 
@@ -98,8 +89,10 @@ describe.each(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const)('CsrfViewMiddleware
     expect(logger.messages()).toEqual([
       'Forbidden (Origin checking failed - https://evil.example does not match any trusted origins.): /submit/',
     ]);
-    app.settings.CSRF_TRUSTED_ORIGINS = ['https://evil.example'];
-    expect((await client.post('/submit/', { csrfmiddlewaretoken: token }, { headers })).statusCode).toBe(200);
+    const trusted = await overrideSettings(app, { CSRF_TRUSTED_ORIGINS: ['https://evil.example'] }, () =>
+      client.post('/submit/', { csrfmiddlewaretoken: token }, { headers }),
+    );
+    expect(trusted.statusCode).toBe(200);
   });
 
   it('accepts the same-site Origin', async () => {
@@ -123,8 +116,7 @@ describe.each(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const)('CsrfViewMiddleware
 
 describe('getToken() without the middleware', () => {
   it('explains that CsrfViewMiddleware is needed (a 500 naming it)', async () => {
-    const logger = new MemoryLogger();
-    const app = createApp({ ROOT_URLCONF: routes, MIDDLEWARE: [], LOGGER: logger, DEBUG: true });
+    const { app } = createLoggedApp({ ROOT_URLCONF: routes, MIDDLEWARE: [], DEBUG: true });
     const response = await new Client(app).get('/form/');
     expect(response.statusCode).toBe(500);
     expect(response.text).toContain('CsrfViewMiddleware');

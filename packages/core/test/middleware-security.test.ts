@@ -1,4 +1,5 @@
 import { HttpResponse, JsonResponse, path, SecurityMiddleware, type Settings } from '@manouche/core';
+import { overrideSettings } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { serve, type Served } from './support/serve';
 
@@ -42,16 +43,9 @@ describe.each(STACKS)('SecurityMiddleware in %s', (setting) => {
   });
   afterAll(() => served.close());
 
-  async function withSettings(patch: Partial<Settings>, fn: () => Promise<void>): Promise<void> {
-    const settings = served.app.settings as Record<string, unknown>;
-    const saved = Object.fromEntries(Object.keys(patch).map((key) => [key, settings[key]]));
-    Object.assign(settings, patch);
-    try {
-      await fn();
-    } finally {
-      Object.assign(settings, saved);
-    }
-  }
+  /** `overrideSettings` on this suite's application. */
+  const withSettings = (patch: Partial<Settings>, fn: () => Promise<void>) =>
+    overrideSettings(served.app, patch, fn);
 
   describe('headers with the default settings', () => {
     it('sends X-Content-Type-Options: nosniff', async () => {

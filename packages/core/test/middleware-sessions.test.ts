@@ -7,7 +7,7 @@ import {
   SessionMiddleware,
   type Settings,
 } from '@manouche/core';
-import { Client } from '@manouche/testing';
+import { Client, overrideSettings } from '@manouche/testing';
 
 const routes = [
   path('set/', (request) => {
@@ -108,8 +108,9 @@ describe.each(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const)('SessionMiddleware 
 
   it('reads its cookie settings per request', async () => {
     const { app, client } = setup();
-    app.settings.SESSION_COOKIE_NAME = 'sid';
-    const response = await client.get('/set/', { user: 'ada' });
+    const response = await overrideSettings(app, { SESSION_COOKIE_NAME: 'sid' }, () =>
+      client.get('/set/', { user: 'ada' }),
+    );
     expect(response.cookies.has('sid')).toBe(true);
   });
 

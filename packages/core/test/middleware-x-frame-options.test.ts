@@ -6,6 +6,7 @@ import {
   type HttpRequest,
   type Settings,
 } from '@manouche/core';
+import { overrideSettings } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { serve, type Served } from './support/serve';
 
@@ -42,13 +43,10 @@ describe.each(STACKS)('XFrameOptionsMiddleware in %s', (setting) => {
   });
 
   it('sends the X_FRAME_OPTIONS setting, read at request time', async () => {
-    served.app.settings.X_FRAME_OPTIONS = 'SAMEORIGIN';
-    try {
-      const response = await httpRequest(`${served.url}/`);
-      expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
-    } finally {
-      served.app.settings.X_FRAME_OPTIONS = 'DENY';
-    }
+    const response = await overrideSettings(served.app, { X_FRAME_OPTIONS: 'SAMEORIGIN' }, () =>
+      httpRequest(`${served.url}/`),
+    );
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 
   it('keeps the X-Frame-Options a view set', async () => {

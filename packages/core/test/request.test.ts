@@ -1,15 +1,7 @@
-import {
-  createApp,
-  HttpRequest,
-  HttpResponse,
-  JsonResponse,
-  path,
-  type Application,
-  type HttpRequestInit,
-  type Settings,
-} from '@manouche/core';
+import { HttpRequest, HttpResponse, JsonResponse, path, type Settings } from '@manouche/core';
+import { Client } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
-import { MemoryLogger, serve, type Served } from './support/serve';
+import { createLoggedApp, MemoryLogger, serve, type Served } from './support/serve';
 
 /** A view that answers with what it read from the request, as JSON. */
 const views = [
@@ -71,13 +63,10 @@ const views = [
   ),
 ];
 
-async function handleIn(app: Application, init: HttpRequestInit): Promise<HttpResponse> {
-  return app.handle(new HttpRequest(init));
-}
-
-function appWith(settings: Partial<Settings> = {}): { app: Application; logger: MemoryLogger } {
-  const logger = new MemoryLogger();
-  return { app: createApp({ ROOT_URLCONF: views, LOGGER: logger, ...settings }), logger };
+/** A test client for an application serving `views`, and that application's logger. */
+function clientWith(settings: Partial<Settings> = {}): { client: Client; logger: MemoryLogger } {
+  const { app, logger } = createLoggedApp({ ROOT_URLCONF: views, ...settings });
+  return { client: new Client(app), logger };
 }
 
 describe('HttpRequest over a real socket', () => {
@@ -310,40 +299,32 @@ describe('HttpRequest in process', () => {
   });
 
   it('ignores the charset parameter when deciding a body is a form', async () => {
-    const { app } = appWith();
-    const response = await handleIn(app, {
-      method: 'POST',
-      path: '/form/',
-      headers: { 'Content-Type': 'Application/X-WWW-Form-Urlencoded; charset=utf-8' },
-      body: 'name=x&tag=1&tag=2',
+    const { client } = clientWith();
+    const response = await client.post('/form/', 'name=x&tag=1&tag=2', {
+      contentType: 'Application/X-WWW-Form-Urlencoded; charset=utf-8',
     });
     expect(response.json()).toMatchObject({ name: 'x', tags: ['1', '2'] });
   });
 
   it('keeps POST empty for a content type that is not a form', async () => {
-    const { app } = appWith();
-    const response = await handleIn(app, {
-      method: 'POST',
-      path: '/form/',
-      headers: { 'Content-Type': 'text/plain' },
-      body: 'name=x',
-    });
+    const { client } = clientWith();
+    const response = await client.post('/form/', 'name=x', { contentType: 'text/plain' });
     expect(response.json()).toMatchObject({ entries: [], name: null });
   });
 
   describe('isSecure()', () => {
     it('is true for an https request and false for http', async () => {
-      const { app } = appWith();
-      expect((await handleIn(app, { path: '/secure/', scheme: 'https' })).json()).toEqual({
+      const { client } = clientWith();
+      expect((await client.get('/secure/', undefined, { secure: true })).json()).toEqual({
         secure: true,
         uri: 'https://localhost/secure/',
       });
-      expect((await handleIn(app, { path: '/secure/' })).json()).toMatchObject({ secure: false });
+      expect((await client.get('/secure/')).json()).toMatchObject({ secure: false });
     });
 
     it('ignores X-Forwarded-Proto unless SECURE_PROXY_SSL_HEADER is set', async () => {
-      const { app } = appWith();
-      const response = await handleIn(app, { path: '/secure/', headers: { 'X-Forwarded-Proto': 'https' } });
+      const { client } = clientWith();
+      const response = await client.get('/secure/', undefined, { headers: { 'X-Forwarded-Proto': 'https' } });
       expect(response.json()).toMatchObject({ secure: false });
     });
 
@@ -351,19 +332,19 @@ describe('HttpRequest in process', () => {
       ['the Django META name', 'HTTP_X_FORWARDED_PROTO'],
       ['the header name', 'X-Forwarded-Proto'],
     ])('trusts SECURE_PROXY_SSL_HEADER written with %s', async (_label, header) => {
-      const { app } = appWith({ SECURE_PROXY_SSL_HEADER: [header, 'https'] });
-      const secure = await handleIn(app, { path: '/secure/', headers: { 'X-Forwarded-Proto': 'https' } });
+      const { client } = clientWith({ SECURE_PROXY_SSL_HEADER: [header, 'https'] });
+      const proto = (value: string) => ({ headers: { 'X-Forwarded-Proto': value } });
+      const secure = await client.get('/secure/', undefined, proto('https'));
       expect(secure.json()).toEqual({ secure: true, uri: 'https://localhost/secure/' });
-      const plain = await handleIn(app, { path: '/secure/', headers: { 'X-Forwarded-Proto': 'http' } });
-      expect(plain.json()).toMatchObject({ secure: false });
-      const absent = await handleIn(app, { path: '/secure/' });
-      expect(absent.json()).toMatchObject({ secure: false });
+      expect((await client.get('/secure/', undefined, proto('http'))).json()).toMatchObject({
+        secure: false,
+      });
+      expect((await client.get('/secure/')).json()).toMatchObject({ secure: false });
     });
 
     it('reads the first value of a proxy header that several proxies appended to, as Django does', async () => {
-      const { app } = appWith({ SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] });
-      const response = await handleIn(app, {
-        path: '/secure/',
+      const { client } = clientWith({ SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] });
+      const response = await client.get('/secure/', undefined, {
         headers: { 'X-Forwarded-Proto': 'https, http' },
       });
       expect(response.json()).toMatchObject({ secure: true });
@@ -371,34 +352,39 @@ describe('HttpRequest in process', () => {
   });
 
   describe('getHost()', () => {
+    const withHost = (host: string) => ({ headers: { host } });
+
     it("accepts any well-formed host with ALLOWED_HOSTS = ['*']", async () => {
-      const { app } = appWith({ ALLOWED_HOSTS: ['*'] });
+      const { client } = clientWith({ ALLOWED_HOSTS: ['*'] });
       for (const host of ['anything.example', 'evil.com:1234', '10.0.0.1', '[2001:db8::1]:8080']) {
-        const response = await handleIn(app, { path: '/host/', headers: { host } });
+        const response = await client.get('/host/', undefined, withHost(host));
         expect([host, response.statusCode, response.text]).toEqual([host, 200, host]);
       }
     });
 
     it("refuses a malformed Host even with ALLOWED_HOSTS = ['*']", async () => {
-      const { app, logger } = appWith({ ALLOWED_HOSTS: ['*'] });
-      const response = await handleIn(app, { path: '/host/', headers: { host: 'evil.com/../x' } });
+      const { client, logger } = clientWith({ ALLOWED_HOSTS: ['*'] });
+      const response = await client.get('/host/', undefined, withHost('evil.com/../x'));
       expect(response.statusCode).toBe(400);
       expect(logger.lines).toHaveLength(1);
     });
 
     it('uses X-Forwarded-Host only with USE_X_FORWARDED_HOST, and checks it', async () => {
-      const headers = { host: 'localhost', 'x-forwarded-host': 'shop.example.com' };
-      const off = appWith({ ALLOWED_HOSTS: ['localhost', '.example.com'] });
-      expect((await handleIn(off.app, { path: '/host/', headers })).text).toBe('localhost');
-      const on = appWith({ ALLOWED_HOSTS: ['localhost', '.example.com'], USE_X_FORWARDED_HOST: true });
-      expect((await handleIn(on.app, { path: '/host/', headers })).text).toBe('shop.example.com');
-      const refused = appWith({ ALLOWED_HOSTS: ['localhost'], USE_X_FORWARDED_HOST: true });
-      expect((await handleIn(refused.app, { path: '/host/', headers })).statusCode).toBe(400);
+      const options = { headers: { host: 'localhost', 'x-forwarded-host': 'shop.example.com' } };
+      const off = clientWith({ ALLOWED_HOSTS: ['localhost', '.example.com'] }).client;
+      expect((await off.get('/host/', undefined, options)).text).toBe('localhost');
+      const on = clientWith({
+        ALLOWED_HOSTS: ['localhost', '.example.com'],
+        USE_X_FORWARDED_HOST: true,
+      }).client;
+      expect((await on.get('/host/', undefined, options)).text).toBe('shop.example.com');
+      const refused = clientWith({ ALLOWED_HOSTS: ['localhost'], USE_X_FORWARDED_HOST: true }).client;
+      expect((await refused.get('/host/', undefined, options)).statusCode).toBe(400);
     });
 
     it('refuses a disallowed host before any view runs, with a 400 in process too', async () => {
-      const { app, logger } = appWith({ ALLOWED_HOSTS: ['example.com'] });
-      const response = await handleIn(app, { path: '/host/', headers: { host: 'evil.com' } });
+      const { client, logger } = clientWith({ ALLOWED_HOSTS: ['example.com'] });
+      const response = await client.get('/host/', undefined, withHost('evil.com'));
       expect(response.statusCode).toBe(400);
       expect(logger.messages()).toEqual([expect.stringContaining('Invalid HTTP_HOST header: "evil.com"')]);
     });

@@ -1,13 +1,13 @@
 import {
   createApp,
   defineSettings,
-  HttpRequest,
   HttpResponse,
   ImproperlyConfigured,
   MiddlewareMixin,
   path,
   type Settings,
 } from '@manouche/core';
+import { Client } from '@manouche/testing';
 
 const ok = (): HttpResponse => new HttpResponse('ok');
 const urls = [path('', ok)];
@@ -174,8 +174,9 @@ describe('settings defaults', () => {
 
   it('serves a request from the default ALLOWED_HOSTS for localhost and refuses another host', async () => {
     const app = createApp({ ROOT_URLCONF: urls, LOGGER: { info() {}, warn() {}, error() {} } });
-    const local = await app.handle(new HttpRequest({ headers: { host: 'localhost:8000' } }));
-    const foreign = await app.handle(new HttpRequest({ headers: { host: 'example.com' } }));
+    const client = new Client(app);
+    const local = await client.get('/', undefined, { headers: { host: 'localhost:8000' } });
+    const foreign = await client.get('/', undefined, { headers: { host: 'example.com' } });
     expect(local.statusCode).toBe(200);
     expect(foreign.statusCode).toBe(400);
   });

@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createApp,
   HttpRequest,
   HttpResponse,
   NunjucksTemplates,
@@ -15,7 +14,8 @@ import {
   type Template,
   type TemplateContext,
 } from '@manouche/core';
-import { MemoryLogger, serve, type Served } from './support/serve';
+import { Client, RequestFactory } from '@manouche/testing';
+import { createLoggedApp, MemoryLogger, serve, type Served } from './support/serve';
 
 let dir: string;
 
@@ -36,17 +36,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function app(settings: Partial<Settings>): { app: Application; logger: MemoryLogger } {
-  const logger = new MemoryLogger();
-  return {
-    app: createApp({
-      ROOT_URLCONF: [],
-      TEMPLATES: [{ BACKEND: NunjucksTemplates, DIRS: [dir] }],
-      LOGGER: logger,
-      ...settings,
-    }),
-    logger,
-  };
+/** An app with Nunjucks templates from `dir` (unless `settings` replaces them), its client and logger. */
+function app(settings: Partial<Settings>): { app: Application; client: Client; logger: MemoryLogger } {
+  const created = createLoggedApp({
+    ROOT_URLCONF: [],
+    TEMPLATES: [{ BACKEND: NunjucksTemplates, DIRS: [dir] }],
+    ...settings,
+  });
+  return { ...created, client: new Client(created.app) };
 }
 
 /** An object template that counts how often it rendered. */
@@ -111,32 +108,32 @@ describe('TemplateResponse with the Nunjucks backend over a real socket', () => 
 describe('TemplateResponse in process', () => {
   it('renders an object template with the context and the request', async () => {
     const template = new CountingTemplate();
-    const { app: application } = app({
+    const { client } = app({
       ROOT_URLCONF: [
         path('greet/', (request) => new TemplateResponse(request, template, { greeting: 'Bonjour' })),
       ],
     });
-    const response = await application.handle(new HttpRequest({ path: '/greet/' }));
+    const response = await client.get('/greet/');
     expect(response.statusCode).toBe(200);
+    expect(response.template).toBe(template);
+    expect(response.context).toEqual({ greeting: 'Bonjour' });
     expect(response.text).toBe('Bonjour from /greet/');
     expect(template.renders).toBe(1);
   });
 
   it('awaits an object template whose render returns a Promise', async () => {
     const template: Template = { render: async (context) => `async ${String(context.n)}` };
-    const { app: application } = app({
+    const { client } = app({
       ROOT_URLCONF: [
         path('', (request) => new TemplateResponse(request, template, { n: 1 }, { status: 201 })),
       ],
     });
-    const response = await application.handle(new HttpRequest());
+    const response = await client.get('/');
     expect([response.statusCode, response.text]).toEqual([201, 'async 1']);
   });
 
   it('is not rendered, and has no content, until render()', async () => {
-    const { app: application } = app({});
-    const request = new HttpRequest();
-    request.app = application;
+    const request = new RequestFactory(app({}).app).get('/');
     const response = new TemplateResponse(request, 'hello.txt', { name: 'Django' });
     expect(response.isRendered).toBe(false);
     expect(() => response.content).toThrow(/rendered/);
@@ -166,9 +163,7 @@ describe('TemplateResponse in process', () => {
   });
 
   it('uses the template and context as they are when it renders, so both may be replaced before', async () => {
-    const { app: application } = app({});
-    const request = new HttpRequest();
-    request.app = application;
+    const request = new RequestFactory(app({}).app).get('/');
     const response = new TemplateResponse(request, 'blog/post.html', { post: { title: 'x' } });
     response.template = 'hello.txt';
     response.context = { name: 'Stéphane' };
@@ -219,30 +214,28 @@ describe('TemplateResponse in process', () => {
         return templated;
       }
     };
-    const { app: application } = app({
+    const { client } = app({
       MIDDLEWARE: [Retemplate],
       ROOT_URLCONF: [path('', (request) => new TemplateResponse(request, 'blog/post.html', { post: {} }))],
     });
-    expect((await application.handle(new HttpRequest())).text).toBe('Hello, middleware!');
+    expect((await client.get('/')).text).toBe('Hello, middleware!');
   });
 
   it('answers a missing template with 500 and one log line in process too', async () => {
-    const { app: application, logger } = app({
+    const { client, logger } = app({
       ROOT_URLCONF: [path('', (request) => new TemplateResponse(request, 'does/not/exist.html'))],
     });
-    const response = await application.handle(new HttpRequest());
+    const response = await client.get('/');
     expect(response.statusCode).toBe(500);
     expect(logger.lines).toHaveLength(1);
     expect(String(logger.lines[0]!.error)).toContain('does/not/exist.html');
   });
 
   it('finds no template by name when no TEMPLATES are configured (500)', async () => {
-    const logger = new MemoryLogger();
-    const application = createApp({
+    const { app: application, logger } = createLoggedApp({
       ROOT_URLCONF: [path('', (request) => new TemplateResponse(request, 'hello.txt'))],
-      LOGGER: logger,
     });
-    expect((await application.handle(new HttpRequest())).statusCode).toBe(500);
+    expect((await new Client(application).get('/')).statusCode).toBe(500);
     expect(String(logger.lines[0]!.error)).toContain('no TEMPLATES are configured');
   });
 
@@ -251,7 +244,7 @@ describe('TemplateResponse in process', () => {
     try {
       writeFileSync(join(other, 'hello.txt'), 'Other {{ name }}');
       writeFileSync(join(other, 'only-here.txt'), 'Only here');
-      const { app: application } = app({
+      const { client } = app({
         TEMPLATES: [
           { BACKEND: NunjucksTemplates, DIRS: [dir] },
           { BACKEND: NunjucksTemplates, DIRS: [other] },
@@ -261,8 +254,8 @@ describe('TemplateResponse in process', () => {
           path('second/', (request) => new TemplateResponse(request, 'only-here.txt')),
         ],
       });
-      expect((await application.handle(new HttpRequest({ path: '/first/' }))).text).toBe('Hello, x!');
-      expect((await application.handle(new HttpRequest({ path: '/second/' }))).text).toBe('Only here');
+      expect((await client.get('/first/')).text).toBe('Hello, x!');
+      expect((await client.get('/second/')).text).toBe('Only here');
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
@@ -270,7 +263,7 @@ describe('TemplateResponse in process', () => {
 
   it('registers OPTIONS filters and globals on the Nunjucks environment', async () => {
     writeFileSync(join(dir, 'options.txt'), '{{ name | shout }} {{ site }}');
-    const { app: application } = app({
+    const { client } = app({
       TEMPLATES: [
         {
           BACKEND: NunjucksTemplates,
@@ -283,6 +276,6 @@ describe('TemplateResponse in process', () => {
       ],
       ROOT_URLCONF: [path('', (request) => new TemplateResponse(request, 'options.txt', { name: 'hi' }))],
     });
-    expect((await application.handle(new HttpRequest())).text).toBe('HI! Blog');
+    expect((await client.get('/')).text).toBe('HI! Blog');
   });
 });

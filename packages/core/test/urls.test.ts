@@ -1,6 +1,5 @@
 import {
   createApp,
-  HttpRequest,
   HttpResponse,
   ImproperlyConfigured,
   include,
@@ -13,6 +12,7 @@ import {
   type UrlConf,
   type ViewFunction,
 } from '@manouche/core';
+import { Client } from '@manouche/testing';
 
 /** A distinct view per label, so a test can tell which route matched. */
 function view(label: string): ViewFunction {
@@ -331,7 +331,7 @@ describe('reverse()', () => {
       ],
       LOGGER: silent,
     });
-    expect((await app.handle(new HttpRequest({ path: '/blog/3/' }))).statusCode).toBe(200);
+    expect((await new Client(app).get('/blog/3/')).statusCode).toBe(200);
     expect(seen).toEqual(['blog:detail', 'blog/<int:id>/']);
   });
 });
@@ -370,8 +370,9 @@ describe('first match wins', () => {
       ],
       LOGGER: silent,
     });
-    expect((await app.handle(new HttpRequest({ path: '/items/5/' }))).json()).toEqual({ id: '5' });
-    expect((await app.handle(new HttpRequest({ path: '/nothing/' }))).statusCode).toBe(404);
+    const client = new Client(app);
+    expect((await client.get('/items/5/')).json()).toEqual({ id: '5' });
+    expect((await client.get('/nothing/')).statusCode).toBe(404);
   });
 });
 

@@ -10,6 +10,7 @@ export {
   type CloseInfo,
   type ConnectOptions,
   type ConnectResult,
+  type WebSocketTestClientOptions,
 } from './websocket-client';
 export { overrideSettings } from './override-settings';
 export { CookieJar } from './cookie-jar';

@@ -1,6 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { type RawData } from 'ws';
 
+/** Options of the client. */
+export interface WebSocketTestClientOptions {
+  /** How long `receive()`/`receiveJson()` wait by default, in ms (1000). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 1000;
+
 /** What `connect()` resolves to. */
 export interface ConnectResult {
   /** True when the server answered 101. */
@@ -42,6 +50,7 @@ type Received = { kind: 'message'; data: string | Buffer } | { kind: 'close'; in
  */
 export class WebSocketTestClient {
   readonly url: string;
+  readonly #timeoutMs: number;
   /** Resolves when the connection ends, with the close code and reason. */
   readonly closed: Promise<CloseInfo>;
   #socket: WebSocket | null = null;
@@ -51,8 +60,9 @@ export class WebSocketTestClient {
   #closeInfo: CloseInfo | null = null;
   #resolveClosed!: (info: CloseInfo) => void;
 
-  constructor(url: string) {
+  constructor(url: string, options: WebSocketTestClientOptions = {}) {
     this.url = url;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
@@ -112,7 +122,7 @@ export class WebSocketTestClient {
   }
 
   /** The next message (string for text, Buffer for binary); rejects when none comes in time. */
-  async receive(timeoutMs = 1000): Promise<string | Buffer> {
+  async receive(timeoutMs = this.#timeoutMs): Promise<string | Buffer> {
     const next = await this.#next(timeoutMs);
     if (next === null) throw new Error(`expected a message within ${timeoutMs} ms, none came`);
     if (next.kind === 'close')
@@ -121,7 +131,7 @@ export class WebSocketTestClient {
   }
 
   /** The next message parsed as JSON. */
-  async receiveJson<T = unknown>(timeoutMs = 1000): Promise<T> {
+  async receiveJson<T = unknown>(timeoutMs = this.#timeoutMs): Promise<T> {
     const message = await this.receive(timeoutMs);
     const text = typeof message === 'string' ? message : message.toString('utf8');
     try {

@@ -249,6 +249,16 @@ describe('WebSocketTestClient', () => {
     it('rejects receive with "none came" when nothing arrives in time', async () => {
       await expect(ws.receive(50)).rejects.toThrow(new Error('expected a message within 50 ms, none came'));
     });
+
+    it('waits as long as the timeoutMs given to the constructor by default', async () => {
+      const patient = new WebSocketTestClient(`${server.wsUrl}/echo/`, { timeoutMs: 30 });
+      expect((await patient.connect()).accepted).toBe(true);
+      await expect(patient.receive()).rejects.toThrow(
+        new Error('expected a message within 30 ms, none came'),
+      );
+      await expect(patient.receiveJson()).rejects.toThrow('expected a message within 30 ms');
+      await patient.close();
+    });
   });
 
   describe('closing', () => {

@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { HttpResponse, MiddlewareMixin, path, type HttpRequest } from '@manouche/core';
 import { acceptWebsocket, CloseCode, WebSocketMiddleware } from '@manouche/websocket';
+import { LiveServer } from '@manouche/testing';
 import { closeCodeOf, handshakeLines, Opcode, rawHandshake } from './support/raw';
 import { serve, until } from './support/serve';
-import { connect } from './support/ws-client';
+import { connect, connected } from './support/ws-client';
 
 let opened = 0;
 
@@ -31,8 +31,8 @@ describe('Application.close()', () => {
       ROOT_URLCONF: [path('listen/', acceptWebsocket(listen))],
       MIDDLEWARE: [WebSocketMiddleware, ResponseRecorder],
     });
-    const clients = await Promise.all([1, 2, 3].map(() => connect(`${served.wsUrl}/listen/`)));
-    for (const client of clients) expect(await client.nextText()).toBe('listening');
+    const clients = await Promise.all([1, 2, 3].map(() => connected(`${served.wsUrl}/listen/`)));
+    for (const client of clients) expect(await client.receive()).toBe('listening');
     await served.close();
     for (const client of clients) expect((await client.closed).code).toBe(CloseCode.GOING_AWAY);
     // The views ended normally, so every connection went back out through the middleware as a 101.
@@ -43,9 +43,10 @@ describe('Application.close()', () => {
 
   it('refuses new connections afterwards', async () => {
     const served = await serve({ ROOT_URLCONF: [path('listen/', acceptWebsocket(listen))] });
-    const client = await connect(`${served.wsUrl}/listen/`);
+    const client = await connected(`${served.wsUrl}/listen/`);
     await served.close();
     expect((await client.closed).code).toBe(CloseCode.GOING_AWAY);
+    // The bespoke client rejects with the cause; WebSocketTestClient would only give status 0.
     await expect(connect(`${served.wsUrl}/listen/`)).rejects.toThrow(/ECONNREFUSED/);
   });
 
@@ -67,17 +68,16 @@ describe('Application.close()', () => {
 
   it('leaves the application able to listen again and accept WebSockets', async () => {
     const served = await serve({ ROOT_URLCONF: [path('listen/', acceptWebsocket(listen))] });
-    const first = await connect(`${served.wsUrl}/listen/`);
+    const first = await connected(`${served.wsUrl}/listen/`);
     await served.close();
     expect((await first.closed).code).toBe(CloseCode.GOING_AWAY);
-    const server = await served.app.listen(0, '127.0.0.1');
-    const { port } = server.address() as AddressInfo;
+    const server = await new LiveServer(served.app).start();
     try {
-      const again = await connect(`ws://127.0.0.1:${port}/listen/`);
-      expect(await again.nextText()).toBe('listening');
+      const again = await connected(`${server.wsUrl}/listen/`);
+      expect(await again.receive()).toBe('listening');
       await again.close(CloseCode.NORMAL);
     } finally {
-      await served.app.close();
+      await server.stop();
     }
   });
 

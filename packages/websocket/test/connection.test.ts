@@ -1,7 +1,7 @@
 import { path, type HttpRequest, type WebSocketConnection } from '@manouche/core';
 import { acceptWebsocket, CloseCode, ReadyState } from '@manouche/websocket';
 import { deferred, serve, until, type Deferred, type Served } from './support/serve';
-import { connect } from './support/ws-client';
+import { connect, connected } from './support/ws-client';
 
 /** What a view saw, handed to the test. */
 type Report = Record<string, unknown>;
@@ -165,9 +165,9 @@ beforeEach(() => {
 
 describe('request.websocket.wait()', () => {
   it('resolves to the next message: text as a string, binary as a Buffer', async () => {
-    const client = await connect(`${served.wsUrl}/wait/`);
+    const client = await connected(`${served.wsUrl}/wait/`);
     await client.send('first');
-    await client.send(Buffer.from('second'), { binary: true });
+    await client.send(Buffer.from('second'));
     await client.close();
     const seen = await report.promise;
     expect(seen.first).toBe('first');
@@ -176,7 +176,7 @@ describe('request.websocket.wait()', () => {
   });
 
   it('resolves null after the peer closes', async () => {
-    const client = await connect(`${served.wsUrl}/wait/`);
+    const client = await connected(`${served.wsUrl}/wait/`);
     await client.send('first');
     await client.send('second');
     await client.close(CloseCode.NORMAL);
@@ -184,8 +184,8 @@ describe('request.websocket.wait()', () => {
   });
 
   it('resolves null once timeoutMs passes without a message, leaving the connection open', async () => {
-    const client = await connect(`${served.wsUrl}/wait-timeout/`);
-    expect(await client.nextText()).toBe('ready');
+    const client = await connected(`${served.wsUrl}/wait-timeout/`);
+    expect(await client.receive()).toBe('ready');
     await client.send('in time');
     const seen = await report.promise;
     expect(seen.timedOut).toBeNull();
@@ -197,11 +197,11 @@ describe('request.websocket.wait()', () => {
 
 describe('request.websocket.read() / hasMessages() / countMessages()', () => {
   it('read() gives null on an empty queue without waiting, then the queued messages in order', async () => {
-    const client = await connect(`${served.wsUrl}/queue/`);
-    expect(await client.nextText()).toBe('send three');
+    const client = await connected(`${served.wsUrl}/queue/`);
+    expect(await client.receive()).toBe('send three');
     await client.send('a');
     await client.send('b');
-    await client.send(Buffer.from('c'), { binary: true });
+    await client.send(Buffer.from('c'));
     const seen = await report.promise;
     expect(seen.before).toEqual({ read: null, has: false, count: 0 });
     expect(seen.during).toEqual({ has: true, count: 3 });
@@ -213,33 +213,26 @@ describe('request.websocket.read() / hasMessages() / countMessages()', () => {
 
 describe('request.websocket.send()', () => {
   it('sends a string as a text frame and bytes as binary frames; UTF-8 round-trips', async () => {
-    const client = await connect(`${served.wsUrl}/send/`);
-    const text = await client.next();
-    expect(text).toMatchObject({ isBinary: false, text: 'héllo ✓' });
-    const buffer = await client.next();
-    expect(buffer?.isBinary).toBe(true);
-    expect(buffer?.data).toEqual(Buffer.from([0, 1, 2, 255]));
-    const bytes = await client.next();
-    expect(bytes?.isBinary).toBe(true);
-    expect(bytes?.data).toEqual(Buffer.from([7, 8, 9]));
-    const slice = await client.next();
-    expect(slice).toMatchObject({ isBinary: true, text: 'slice' });
+    // receive() gives a string for a text frame and a Buffer for a binary one.
+    const client = await connected(`${served.wsUrl}/send/`);
+    expect(await client.receive()).toBe('héllo ✓');
+    expect(await client.receive()).toEqual(Buffer.from([0, 1, 2, 255]));
+    expect(await client.receive()).toEqual(Buffer.from([7, 8, 9]));
+    expect(await client.receive()).toEqual(Buffer.from('slice'));
     expect((await report.promise).resolvedWith).toBeUndefined();
   });
 
   it('echoes what the client sends, text as text and binary as binary', async () => {
-    const client = await connect(`${served.wsUrl}/echo/`);
+    const client = await connected(`${served.wsUrl}/echo/`);
     await client.send('héllo ✓');
-    expect(await client.next()).toMatchObject({ isBinary: false, text: 'héllo ✓' });
-    await client.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]), { binary: true });
-    const echoed = await client.next();
-    expect(echoed?.isBinary).toBe(true);
-    expect(echoed?.data).toEqual(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
+    expect(await client.receive()).toBe('héllo ✓');
+    await client.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
+    expect(await client.receive()).toEqual(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
     expect(await client.close(CloseCode.NORMAL, 'done')).toEqual({ code: CloseCode.NORMAL, reason: 'done' });
   });
 
   it('rejects with a clear error once the connection is closed', async () => {
-    const client = await connect(`${served.wsUrl}/send-after-close/`);
+    const client = await connected(`${served.wsUrl}/send-after-close/`);
     await client.close(CloseCode.NORMAL);
     const seen = await report.promise;
     expect(seen.rejected).toBe(true);
@@ -249,7 +242,7 @@ describe('request.websocket.send()', () => {
 
 describe('request.websocket.close()', () => {
   it('sends the code and reason to the client and starts the closing handshake', async () => {
-    const client = await connect(`${served.wsUrl}/close/`);
+    const client = await connected(`${served.wsUrl}/close/`);
     expect(await client.closed).toEqual({ code: 4001, reason: 'bye now' });
     const seen = await report.promise;
     expect(seen.stateWhileClosing).toBe(ReadyState.CLOSING);
@@ -261,7 +254,7 @@ describe('request.websocket.close()', () => {
 
 describe('request.websocket[Symbol.asyncIterator]', () => {
   it('yields every message, then ends when the peer closes', async () => {
-    const client = await connect(`${served.wsUrl}/iterate/`);
+    const client = await connected(`${served.wsUrl}/iterate/`);
     await client.send('one');
     await client.send('two');
     await client.close();
@@ -271,8 +264,8 @@ describe('request.websocket[Symbol.asyncIterator]', () => {
 
 describe('request.websocket state', () => {
   it('reports closed, readyState, bufferedAmount, protocol, closeCode and closeReason', async () => {
-    const client = await connect(`${served.wsUrl}/state/`);
-    expect(await client.nextText()).toBe('state recorded');
+    const client = await connected(`${served.wsUrl}/state/`);
+    expect(await client.receive()).toBe('state recorded');
     await client.close(4000, 'done');
     const seen = await report.promise;
     expect(seen.open).toEqual({
@@ -294,6 +287,7 @@ describe('request.websocket state', () => {
 
 describe('after the peer leaves', () => {
   it('nothing throws: wait/read give null, close is a no-op, iteration ends, send rejects', async () => {
+    // The bespoke client: WebSocketTestClient always closes with a handshake.
     const client = await connect(`${served.wsUrl}/peer-leaves/`);
     expect(await client.nextText()).toBe('go away');
     client.ws.terminate(); // no closing handshake: the TCP connection just goes

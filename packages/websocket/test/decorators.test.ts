@@ -1,8 +1,9 @@
 import { HttpRequest, HttpResponse, path, View, type ViewParams } from '@manouche/core';
 import { acceptWebsocket, CloseCode, requireWebsocket, websocketInfoOf } from '@manouche/websocket';
+import { WebSocketTestClient } from '@manouche/testing';
 import { handshakeLines, rawHandshake } from './support/raw';
 import { serve, type Served } from './support/serve';
-import { connect } from './support/ws-client';
+import { connected } from './support/ws-client';
 
 /** Echoes every message, then returns (the connection closes with 1000). */
 async function echo(request: HttpRequest): Promise<void> {
@@ -55,6 +56,17 @@ class BareDecoratorView extends View {
 /** A subclass inherits its parent's decorated `get`. */
 class InheritingView extends AcceptingView {}
 
+/** Connects offering `subprotocols`, expecting the server to accept and to choose `protocol`. */
+async function negotiated(
+  url: string,
+  subprotocols: string[],
+  protocol: string,
+): Promise<WebSocketTestClient> {
+  const client = new WebSocketTestClient(url);
+  expect(await client.connect({ subprotocols })).toMatchObject({ accepted: true, protocol });
+  return client;
+}
+
 let served: Served;
 
 beforeAll(async () => {
@@ -86,23 +98,23 @@ describe('acceptWebsocket(view)', () => {
   });
 
   it('accepts a WebSocket and runs the view with request.websocket set', async () => {
-    const client = await connect(`${served.wsUrl}/accept/`);
-    expect(await client.nextText()).toBe('protocol= params={}');
+    const client = await connected(`${served.wsUrl}/accept/`);
+    expect(await client.receive()).toBe('protocol= params={}');
     await client.send('ping');
-    expect(await client.nextText()).toBe('ping');
+    expect(await client.receive()).toBe('ping');
     expect((await client.close(CloseCode.NORMAL)).code).toBe(CloseCode.NORMAL);
   });
 
   it('passes the converted URL parameters to the view', async () => {
-    const client = await connect(`${served.wsUrl}/accept/42/`);
-    expect(await client.nextText()).toBe('protocol= params={"id":42}');
+    const client = await connected(`${served.wsUrl}/accept/42/`);
+    expect(await client.receive()).toBe('protocol= params={"id":42}');
     await client.close(CloseCode.NORMAL);
     expect(await (await fetch(`${served.url}/accept/42/`)).text()).toBe('plain {"id":42}');
   });
 
   it('closes with 1000 when the view returns', async () => {
-    const client = await connect(`${served.wsUrl}/class/bare/`);
-    expect(await client.nextText()).toBe('bare');
+    const client = await connected(`${served.wsUrl}/class/bare/`);
+    expect(await client.receive()).toBe('bare');
     expect((await client.closed).code).toBe(CloseCode.NORMAL);
   });
 
@@ -115,23 +127,20 @@ describe('acceptWebsocket(view)', () => {
 
 describe('acceptWebsocket({ protocols })(view)', () => {
   it("picks the view's first preference among the client's offers", async () => {
-    const client = await connect(`${served.wsUrl}/accept-protocols/`, { protocols: ['chat.v1', 'chat.v2'] });
-    expect(client.ws.protocol).toBe('chat.v2');
-    expect(await client.nextText()).toBe('protocol=chat.v2 params={}');
+    const client = await negotiated(`${served.wsUrl}/accept-protocols/`, ['chat.v1', 'chat.v2'], 'chat.v2');
+    expect(await client.receive()).toBe('protocol=chat.v2 params={}');
     await client.close(CloseCode.NORMAL);
   });
 
   it('picks the only protocol both sides speak', async () => {
-    const client = await connect(`${served.wsUrl}/accept-protocols/`, { protocols: ['other', 'chat.v1'] });
-    expect(client.ws.protocol).toBe('chat.v1');
-    expect(await client.nextText()).toBe('protocol=chat.v1 params={}');
+    const client = await negotiated(`${served.wsUrl}/accept-protocols/`, ['other', 'chat.v1'], 'chat.v1');
+    expect(await client.receive()).toBe('protocol=chat.v1 params={}');
     await client.close(CloseCode.NORMAL);
   });
 
   it('accepts without a subprotocol when the client offers none', async () => {
-    const client = await connect(`${served.wsUrl}/accept-protocols/`);
-    expect(client.ws.protocol).toBe('');
-    expect(await client.nextText()).toBe('protocol= params={}');
+    const client = await negotiated(`${served.wsUrl}/accept-protocols/`, [], '');
+    expect(await client.receive()).toBe('protocol= params={}');
     await client.close(CloseCode.NORMAL);
   });
 
@@ -146,8 +155,8 @@ describe('acceptWebsocket({ protocols })(view)', () => {
   });
 
   it('accepts empty options like no options', async () => {
-    const client = await connect(`${served.wsUrl}/accept-options/`);
-    expect(await client.nextText()).toBe('protocol= params={}');
+    const client = await connected(`${served.wsUrl}/accept-options/`);
+    expect(await client.receive()).toBe('protocol= params={}');
     await client.close(CloseCode.NORMAL);
     expect((await fetch(`${served.url}/accept-options/`)).status).toBe(200);
   });
@@ -165,17 +174,16 @@ describe('requireWebsocket(view)', () => {
   });
 
   it('accepts a WebSocket', async () => {
-    const client = await connect(`${served.wsUrl}/require/`);
-    expect(await client.nextText()).toBe('protocol= params={}');
+    const client = await connected(`${served.wsUrl}/require/`);
+    expect(await client.receive()).toBe('protocol= params={}');
     await client.send('héllo ✓');
-    expect(await client.nextText()).toBe('héllo ✓');
+    expect(await client.receive()).toBe('héllo ✓');
     await client.close(CloseCode.NORMAL);
   });
 
   it('negotiates its protocols', async () => {
-    const client = await connect(`${served.wsUrl}/require-protocols/`, { protocols: ['text', 'json'] });
-    expect(client.ws.protocol).toBe('json');
-    expect(await client.nextText()).toBe('protocol=json params={}');
+    const client = await negotiated(`${served.wsUrl}/require-protocols/`, ['text', 'json'], 'json');
+    expect(await client.receive()).toBe('protocol=json params={}');
     await client.close(CloseCode.NORMAL);
     expect((await fetch(`${served.url}/require-protocols/`)).status).toBe(400);
   });
@@ -189,23 +197,22 @@ describe('@acceptWebsocket() on a class-based view', () => {
   });
 
   it('accepts a WebSocket and runs get() on the instance', async () => {
-    const client = await connect(`${served.wsUrl}/class/accept/`);
-    expect(await client.nextText()).toBe('hello from AcceptingView, same request: true');
+    const client = await connected(`${served.wsUrl}/class/accept/`);
+    expect(await client.receive()).toBe('hello from AcceptingView, same request: true');
     await client.send('echo me');
-    expect(await client.nextText()).toBe('echo me');
+    expect(await client.receive()).toBe('echo me');
     expect((await client.close(CloseCode.NORMAL)).code).toBe(CloseCode.NORMAL);
   });
 
   it('negotiates the protocols given in its options', async () => {
-    const client = await connect(`${served.wsUrl}/class/protocols/`, { protocols: ['chat.v1', 'chat.v2'] });
-    expect(client.ws.protocol).toBe('chat.v2');
-    expect(await client.nextText()).toBe('protocol=chat.v2');
+    const client = await negotiated(`${served.wsUrl}/class/protocols/`, ['chat.v1', 'chat.v2'], 'chat.v2');
+    expect(await client.receive()).toBe('protocol=chat.v2');
     await client.close(CloseCode.NORMAL);
   });
 
   it('is inherited by a subclass', async () => {
-    const client = await connect(`${served.wsUrl}/class/inherited/`);
-    expect(await client.nextText()).toBe('hello from InheritingView, same request: true');
+    const client = await connected(`${served.wsUrl}/class/inherited/`);
+    expect(await client.receive()).toBe('hello from InheritingView, same request: true');
     await client.close(CloseCode.NORMAL);
     expect(await (await fetch(`${served.url}/class/inherited/`)).text()).toBe('plain from InheritingView');
   });
@@ -224,8 +231,8 @@ describe('@requireWebsocket() on a class-based view', () => {
   });
 
   it('accepts a WebSocket and runs get()', async () => {
-    const client = await connect(`${served.wsUrl}/class/require/`);
-    expect(await client.nextText()).toBe('hello from RequiringView');
+    const client = await connected(`${served.wsUrl}/class/require/`);
+    expect(await client.receive()).toBe('hello from RequiringView');
     await client.close(CloseCode.NORMAL);
   });
 

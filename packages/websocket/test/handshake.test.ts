@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HttpResponse, path, type HttpRequest, type Settings } from '@manouche/core';
 import { acceptWebsocket, CloseCode, WebSocketMiddleware } from '@manouche/websocket';
+import { overrideSettings } from '@manouche/testing';
 import {
   clientFrame,
   closeCodeOf,
@@ -10,7 +11,7 @@ import {
   type RawResult,
 } from './support/raw';
 import { serve, type Served } from './support/serve';
-import { connect } from './support/ws-client';
+import { connect, connected } from './support/ws-client';
 
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -216,9 +217,9 @@ describe.each([
       await rawHandshake(port, handshakeLines('/echo/', port, { Origin: 'http://evil.example' }));
       const response = await fetch(`${served.url}/echo/`);
       expect(await response.text()).toBe('plain');
-      const client = await connect(`${served.wsUrl}/echo/`);
+      const client = await connected(`${served.wsUrl}/echo/`);
       await client.send('still here');
-      expect(await client.nextText()).toBe('still here');
+      expect(await client.receive()).toBe('still here');
       expect((await client.close(CloseCode.NORMAL)).code).toBe(CloseCode.NORMAL);
     });
   });
@@ -239,6 +240,7 @@ describe('Sec-WebSocket-Extensions with WEBSOCKET_PER_MESSAGE_DEFLATE', () => {
       expect(served.logger.lines).toEqual([
         { level: 'warn', message: expect.stringMatching(/^Bad Request: .*Sec-WebSocket-Extensions/) },
       ]);
+      // The bespoke client: WebSocketTestClient does not show the negotiated extensions.
       const client = await connect(`${served.wsUrl}/ok/`);
       expect(client.ws.extensions).toContain('permessage-deflate');
       expect((await client.closed).code).toBe(CloseCode.NORMAL);
@@ -291,7 +293,7 @@ describe('Origin checks', () => {
     expect(await statusFor({ WEBSOCKET_ALLOWED_ORIGINS: [] }, 'http://localhost')).toBe(403);
     const served = await serve({ ROOT_URLCONF: routes, WEBSOCKET_ALLOWED_ORIGINS: [] });
     try {
-      const client = await connect(`${served.wsUrl}/echo/`);
+      const client = await connected(`${served.wsUrl}/echo/`);
       await client.close(CloseCode.NORMAL);
     } finally {
       await served.close();
@@ -302,9 +304,11 @@ describe('Origin checks', () => {
     const served = await serve({ ROOT_URLCONF: routes });
     try {
       const lines = (): string[] => handshakeLines('/ok/', served.port, { Origin: 'https://app.example' });
-      expect((await rawHandshake(served.port, lines())).status).toBe(403);
-      served.app.settings.WEBSOCKET_ALLOWED_ORIGINS = ['https://app.example'];
-      expect((await rawHandshake(served.port, lines())).status).toBe(101);
+      const status = async (): Promise<number> => (await rawHandshake(served.port, lines())).status;
+      expect(await status()).toBe(403);
+      const patch = { WEBSOCKET_ALLOWED_ORIGINS: ['https://app.example'] };
+      expect(await overrideSettings(served.app, patch, status)).toBe(101);
+      expect(await status()).toBe(403);
     } finally {
       await served.close();
     }

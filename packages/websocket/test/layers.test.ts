@@ -29,7 +29,7 @@ function roomApp(layer: ChannelLayer | null): Application {
 }
 
 async function join(server: LiveServer, room: string): Promise<WebSocketTestClient> {
-  const client = new WebSocketTestClient(`${server.wsUrl}/rooms/${room}/`);
+  const client = new WebSocketTestClient(`${server.wsUrl}/rooms/${room}/`, { timeoutMs: 5000 });
   expect((await client.connect()).accepted).toBe(true);
   expect(await client.receive()).toBe('joined');
   return client;

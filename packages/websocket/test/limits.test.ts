@@ -2,7 +2,7 @@ import { path, type HttpRequest, type Settings } from '@manouche/core';
 import { acceptWebsocket, CloseCode } from '@manouche/websocket';
 import { clientFrame, closeCodeOf, handshakeLines, Opcode, rawHandshake } from './support/raw';
 import { delay, serve, until, type Served } from './support/serve';
-import { connect } from './support/ws-client';
+import { connect, connected } from './support/ws-client';
 
 const MIB = 1024 * 1024;
 
@@ -31,16 +31,16 @@ afterEach(async () => {
 describe('WEBSOCKET_MAX_MESSAGE_SIZE', () => {
   it('accepts a message of exactly 1 MiB by default', async () => {
     const { wsUrl } = await start();
-    const client = await connect(`${wsUrl}/measure/`);
+    const client = await connected(`${wsUrl}/measure/`);
     await client.send(Buffer.alloc(MIB, 'a'));
-    expect(await client.nextText()).toBe(`binary ${MIB} aaaaaaaaaaaaaaaa`);
+    expect(await client.receive()).toBe(`binary ${MIB} aaaaaaaaaaaaaaaa`);
     await client.close(CloseCode.NORMAL);
   });
 
   it('closes with 1009 on a message of 1 MiB + 1 byte, logs one line, and keeps serving', async () => {
     const { wsUrl, logger } = await start();
-    const bystander = await connect(`${wsUrl}/measure/`);
-    const client = await connect(`${wsUrl}/measure/`);
+    const bystander = await connected(`${wsUrl}/measure/`);
+    const client = await connected(`${wsUrl}/measure/`);
     await client.send(Buffer.alloc(MIB + 1, 'a')).catch(() => undefined);
     expect((await client.closed).code).toBe(CloseCode.MESSAGE_TOO_BIG);
     await until(() => logger.lines.length > 0);
@@ -52,18 +52,18 @@ describe('WEBSOCKET_MAX_MESSAGE_SIZE', () => {
     ]);
     // The other connection is untouched, and new ones are served.
     await bystander.send('still here');
-    expect(await bystander.nextText()).toBe('text 10 still here');
-    const next = await connect(`${wsUrl}/measure/`);
+    expect(await bystander.receive()).toBe('text 10 still here');
+    const next = await connected(`${wsUrl}/measure/`);
     await next.send('hello');
-    expect(await next.nextText()).toBe('text 5 hello');
+    expect(await next.receive()).toBe('text 5 hello');
     await Promise.all([bystander.close(CloseCode.NORMAL), next.close(CloseCode.NORMAL)]);
   });
 
   it('follows the setting', async () => {
     const { wsUrl } = await start({ WEBSOCKET_MAX_MESSAGE_SIZE: 10 });
-    const client = await connect(`${wsUrl}/measure/`);
+    const client = await connected(`${wsUrl}/measure/`);
     await client.send('0123456789');
-    expect(await client.nextText()).toBe('text 10 0123456789');
+    expect(await client.receive()).toBe('text 10 0123456789');
     await client.send('0123456789X');
     expect((await client.closed).code).toBe(CloseCode.MESSAGE_TOO_BIG);
   });

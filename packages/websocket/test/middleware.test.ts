@@ -10,9 +10,10 @@ import {
   type ViewParams,
 } from '@manouche/core';
 import { acceptWebsocket, CloseCode, requireWebsocket, WebSocketMiddleware } from '@manouche/websocket';
+import { overrideSettings, WebSocketTestClient } from '@manouche/testing';
 import { closeCodeOf, handshakeLines, Opcode, rawHandshake } from './support/raw';
 import { deferred, serve, until, type Deferred, type Served } from './support/serve';
-import { connect, refusal } from './support/ws-client';
+import { connected, refusal } from './support/ws-client';
 
 type Stack = 'MIDDLEWARE' | 'MIDDLEWARE_CLASSES';
 type Entry = typeof MiddlewareMixin;
@@ -118,8 +119,8 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
   describe('WEBSOCKET_ACCEPT_ALL', () => {
     it('true: an undecorated view accepts WebSockets', async () => {
       const { wsUrl } = await start({ WEBSOCKET_ACCEPT_ALL: true });
-      const client = await connect(`${wsUrl}/plain/7/`);
-      expect(await client.nextText()).toBe('hi {"id":7}');
+      const client = await connected(`${wsUrl}/plain/7/`);
+      expect(await client.receive()).toBe('hi {"id":7}');
       expect((await client.close(CloseCode.NORMAL)).code).toBe(CloseCode.NORMAL);
     });
 
@@ -155,13 +156,14 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
 
     it('changed at runtime takes effect on the next handshake', async () => {
       const { app, wsUrl } = await start();
-      expect((await refusal(`${wsUrl}/plain/`)).status).toBe(400);
-      app.settings.WEBSOCKET_ACCEPT_ALL = true;
-      const client = await connect(`${wsUrl}/plain/`);
-      expect(await client.nextText()).toBe('hi {}');
-      await client.close(CloseCode.NORMAL);
-      app.settings.WEBSOCKET_ACCEPT_ALL = false;
-      expect((await refusal(`${wsUrl}/plain/`)).status).toBe(400);
+      const refused = { accepted: false, status: 400 };
+      expect(await new WebSocketTestClient(`${wsUrl}/plain/`).connect()).toMatchObject(refused);
+      await overrideSettings(app, { WEBSOCKET_ACCEPT_ALL: true }, async () => {
+        const client = await connected(`${wsUrl}/plain/`);
+        expect(await client.receive()).toBe('hi {}');
+        await client.close(CloseCode.NORMAL);
+      });
+      expect(await new WebSocketTestClient(`${wsUrl}/plain/`).connect()).toMatchObject(refused);
     });
   });
 
@@ -171,8 +173,8 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
         ROOT_URLCONF: [include('nested/', [path('accept/', acceptWebsocket(greet))])],
         ...stackSettings(stack, [WebSocketMiddleware]),
       });
-      const client = await connect(`${served.wsUrl}/nested/accept/`);
-      expect(await client.nextText()).toBe('hi');
+      const client = await connected(`${served.wsUrl}/nested/accept/`);
+      expect(await client.receive()).toBe('hi');
       expect((await client.closed).code).toBe(CloseCode.NORMAL);
     });
 
@@ -181,8 +183,8 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
       async (all) => {
         const { wsUrl } = await start({ WEBSOCKET_ACCEPT_ALL: all });
         for (const route of ['accept', 'require']) {
-          const client = await connect(`${wsUrl}/${route}/`);
-          expect(await client.nextText()).toBe('hi');
+          const client = await connected(`${wsUrl}/${route}/`);
+          expect(await client.receive()).toBe('hi');
           expect((await client.closed).code).toBe(CloseCode.NORMAL);
         }
       },
@@ -214,8 +216,8 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
       expect(events.some((event) => event.startsWith('view'))).toBe(false);
       expect(logger.at('error')).toEqual([]);
       // With the token the same URL upgrades.
-      const client = await connect(`${wsUrl}/accept/?token=ok`);
-      expect(await client.nextText()).toBe('hi');
+      const client = await connected(`${wsUrl}/accept/?token=ok`);
+      expect(await client.receive()).toBe('hi');
       await client.closed;
     });
   });
@@ -237,8 +239,8 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
   describe('order of events', () => {
     it('writes the 101 after every processRequest/processView, right before the view body', async () => {
       const { wsUrl } = await start({}, [WebSocketMiddleware, Recorder]);
-      const client = await connect(`${wsUrl}/accept/`);
-      expect(await client.nextText()).toBe('hi');
+      const client = await connected(`${wsUrl}/accept/`);
+      expect(await client.receive()).toBe('hi');
       expect((await client.closed).code).toBe(CloseCode.NORMAL);
       await until(() => events.length === 4);
       expect(events).toEqual([
@@ -251,8 +253,8 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
 
     it('runs the middleware before WebSocketMiddleware the same way', async () => {
       const { wsUrl } = await start({ WEBSOCKET_ACCEPT_ALL: true }, [Recorder, WebSocketMiddleware]);
-      const client = await connect(`${wsUrl}/plain/`);
-      expect(await client.nextText()).toBe('hi {}');
+      const client = await connected(`${wsUrl}/plain/`);
+      expect(await client.receive()).toBe('hi {}');
       await client.close(CloseCode.NORMAL);
       await until(() => events.length === 4);
       expect(events).toEqual([
@@ -265,8 +267,8 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
 
     it('processResponse sees the 101 only once the connection has ended', async () => {
       const { wsUrl } = await start({}, [WebSocketMiddleware, Recorder]);
-      const client = await connect(`${wsUrl}/plain/`.replace('plain', 'accept'));
-      expect(await client.nextText()).toBe('hi');
+      const client = await connected(`${wsUrl}/accept/`);
+      expect(await client.receive()).toBe('hi');
       await client.closed;
       await until(() => events.some((event) => event.startsWith('processResponse')));
       expect(events.at(-1)).toBe('processResponse 101 closed=true');
@@ -276,8 +278,8 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
   describe('how the connection ends', () => {
     it('closes with 1000 when the view returns', async () => {
       const { wsUrl, logger } = await start({ WEBSOCKET_ACCEPT_ALL: true });
-      const client = await connect(`${wsUrl}/plain/`);
-      expect(await client.nextText()).toBe('hi {}');
+      const client = await connected(`${wsUrl}/plain/`);
+      expect(await client.receive()).toBe('hi {}');
       await client.send('bye');
       expect(await client.closed).toEqual({ code: CloseCode.NORMAL, reason: '' });
       expect(logger.lines).toEqual([]);
@@ -285,8 +287,8 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
 
     it('closes with 1011 when the view throws, and processException sees the error', async () => {
       const { wsUrl, logger } = await start({}, [WebSocketMiddleware, Recorder]);
-      const client = await connect(`${wsUrl}/fail/`);
-      expect(await client.nextText()).toBe('about to fail');
+      const client = await connected(`${wsUrl}/fail/`);
+      expect(await client.receive()).toBe('about to fail');
       expect((await client.closed).code).toBe(CloseCode.INTERNAL_ERROR);
       expect(((await viewError.promise) as Error).message).toBe('view exploded');
       await until(() => logger.lines.length > 0);
@@ -316,8 +318,8 @@ describe('onion outgoing half (MIDDLEWARE)', () => {
     };
     const served = await serve({ ROOT_URLCONF: routes, MIDDLEWARE: [outgoing, WebSocketMiddleware] });
     try {
-      const client = await connect(`${served.wsUrl}/accept/`);
-      expect(await client.nextText()).toBe('hi');
+      const client = await connected(`${served.wsUrl}/accept/`);
+      expect(await client.receive()).toBe('hi');
       await client.closed;
       await until(() => seen.length === 2);
       expect(seen).toEqual(['in', 'out 101 closed=true']);

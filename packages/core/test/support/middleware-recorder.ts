@@ -1,5 +1,4 @@
 import {
-  createApp,
   type Application,
   HttpRequest,
   HttpResponse,
@@ -15,7 +14,8 @@ import {
   type ViewFunction,
   type ViewParams,
 } from '@manouche/core';
-import { MemoryLogger, serve } from './serve';
+import { Client } from '@manouche/testing';
+import { createLoggedApp, MemoryLogger, serve } from './serve';
 
 /**
  * The shared call log of one test. Every recorded hook pushes one entry, so a test asserts the exact
@@ -243,17 +243,13 @@ export async function exchange(settings: Settings, urlPath = '/', init?: Request
   }
 }
 
-/** Runs one GET through `app.handle` in process (no socket). */
+/** Runs one GET through the whole stack in process (no socket), with the test `Client`. */
 export async function handleInProcess(
   settings: Settings,
   urlPath = '/',
 ): Promise<{ response: HttpResponse; logger: MemoryLogger }> {
-  const logger = new MemoryLogger();
-  const app = createApp({ LOGGER: logger, ...settings });
-  const response = await app.handle(
-    new HttpRequest({ method: 'GET', path: urlPath, headers: { host: 'localhost' } }),
-  );
-  return { response, logger };
+  const { app, logger } = createLoggedApp(settings);
+  return { response: await new Client(app).get(urlPath), logger };
 }
 
 /** The text of an HTML body with character references decoded (error pages escape `'` and `<`). */

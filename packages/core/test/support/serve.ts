@@ -1,9 +1,11 @@
-import type { AddressInfo } from 'node:net';
 import { createApp, type Application, type Logger, type Settings } from '@manouche/core';
+import { LiveServer } from '@manouche/testing';
+
+type Level = 'info' | 'warn' | 'error';
 
 /** A logger that keeps its lines, so tests can assert "one log line". */
 export class MemoryLogger implements Logger {
-  readonly lines: Array<{ level: 'info' | 'warn' | 'error'; message: string; error?: unknown }> = [];
+  readonly lines: Array<{ level: Level; message: string; error?: unknown }> = [];
   info(message: string): void {
     this.lines.push({ level: 'info', message });
   }
@@ -16,21 +18,34 @@ export class MemoryLogger implements Logger {
   messages(): string[] {
     return this.lines.map((line) => line.message);
   }
+  /** The lines at `level`. */
+  at(level: Level): string[] {
+    return this.lines.filter((line) => line.level === level).map((line) => line.message);
+  }
 }
 
-/** An application listening on an ephemeral 127.0.0.1 port. */
+/** The application for `settings`, logging to a fresh {@link MemoryLogger} (unless `LOGGER` is given). */
+export function createLoggedApp(settings: Settings): { app: Application; logger: MemoryLogger } {
+  const logger = new MemoryLogger();
+  return { app: createApp({ LOGGER: logger, ...settings }), logger };
+}
+
+/** An application listening on an ephemeral 127.0.0.1 port (a started {@link LiveServer}). */
 export interface Served {
   app: Application;
+  /** `http://127.0.0.1:PORT` */
   url: string;
+  /** `ws://127.0.0.1:PORT` */
+  wsUrl: string;
   port: number;
   logger: MemoryLogger;
   close(): Promise<void>;
 }
 
+/** Creates the application for `settings` (with a {@link MemoryLogger}) and starts a `LiveServer` for it. */
 export async function serve(settings: Settings): Promise<Served> {
-  const logger = new MemoryLogger();
-  const app = createApp({ LOGGER: logger, ...settings });
-  const server = await app.listen(0, '127.0.0.1');
-  const port = (server.address() as AddressInfo).port;
-  return { app, url: `http://127.0.0.1:${port}`, port, logger, close: () => app.close() };
+  const { app, logger } = createLoggedApp(settings);
+  const server = await new LiveServer(app).start();
+  const { url, wsUrl, port } = server;
+  return { app, url, wsUrl, port, logger, close: () => server.stop() };
 }

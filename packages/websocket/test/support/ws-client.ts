@@ -1,5 +1,19 @@
 import type { IncomingMessage } from 'node:http';
+import { WebSocketTestClient, type ConnectOptions } from '@manouche/testing';
 import { WebSocket, type ClientOptions, type RawData } from 'ws';
+
+/**
+ * A `WebSocketTestClient` connected to `url`; rejects when the server does not accept. Tests that only
+ * connect, send, receive and look at the close code use it. {@link TestSocket} below is for what it
+ * can't do: `ws`-level options and frames (extensions, pings, fragments, a terminated TCP connection),
+ * and the body of a refused handshake.
+ */
+export async function connected(url: string, options?: ConnectOptions): Promise<WebSocketTestClient> {
+  const client = new WebSocketTestClient(url);
+  const { accepted, status } = await client.connect(options);
+  if (!accepted) throw new Error(`expected ${url} to accept the WebSocket, it answered ${status}`);
+  return client;
+}
 
 /** A message as the client received it. */
 export interface Received {
