@@ -41,7 +41,8 @@ const selected = only ? SERVERS.filter((server) => only.some((name) => server.na
 const samples = new Map(selected.map((server) => [server.name, []]));
 let port = 39100;
 for (let round = 0; round < Number(values.rounds); round++) {
-  for (const server of selected) {
+  // Every other round runs the servers in reverse order, so a drifting machine favours none.
+  for (const server of round % 2 === 0 ? selected : [...selected].reverse()) {
     port += 1;
     const child = fork(fileURLToPath(new URL(`./servers/${server.script}`, import.meta.url)), {
       env: { ...process.env, ...server.env, PORT: String(port) },
@@ -64,11 +65,19 @@ for (let round = 0; round < Number(values.rounds); round++) {
   }
 }
 
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const bare = samples.get(selected.find((server) => server.name.startsWith('node:http'))?.name);
+// Each figure is the median over rounds; the ratio is the median of each round's own ratio.
 const results = selected.map((server) => {
-  const runs = samples.get(server.name).sort((a, b) => a.rps - b.rps);
-  return { name: server.name, ...runs[Math.floor(runs.length / 2)] };
+  const runs = samples.get(server.name);
+  return {
+    name: server.name,
+    rps: median(runs.map((run) => run.rps)),
+    p99: median(runs.map((run) => run.p99)),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    ratio: bare ? median(runs.map((run, round) => run.rps / bare[round].rps)) : null,
+  };
 });
-const baseline = results.find((r) => r.name.startsWith('node:http'))?.rps;
 console.log(
   `\nGET / "Hello, world", ${values.connections} connections, ${values.duration} s each, ` +
     `median of ${values.rounds} round(s), Node ${process.version}\n`,
@@ -76,6 +85,6 @@ console.log(
 console.log('| server | req/s | vs bare node:http | p99 latency (ms) | errors |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const r of results) {
-  const ratio = baseline ? `${(r.rps / baseline).toFixed(2)}x` : '-';
+  const ratio = r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`;
   console.log(`| ${r.name} | ${Math.round(r.rps)} | ${ratio} | ${r.p99} | ${r.errors} |`);
 }

@@ -209,10 +209,12 @@ export class Application {
   }
 
   #serveUpgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', (error) =>
-      this.logger.warn(`Socket error during upgrade of ${incoming.url}: ${error.message}`),
-    );
     const upgrade: UpgradeContext = { incoming, socket, head, upgraded: false, viewRunner: null };
+    // Until a handshake hands the socket over; after that its owner (ws) handles and reports errors.
+    socket.on('error', (error) => {
+      if (!upgrade.upgraded)
+        this.logger.warn(`Socket error during upgrade of ${incoming.url}: ${error.message}`);
+    });
     let request: HttpRequest;
     try {
       request = requestFromIncoming(incoming, undefined, upgrade);

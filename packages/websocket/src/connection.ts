@@ -22,7 +22,7 @@ export class WebSocketConnection implements WebSocketConnectionShape {
   readonly #socket: WebSocket;
   readonly #options: ConnectionOptions;
   readonly #queue: Message[] = [];
-  readonly #waiters = new Set<(message: Message | null) => void>();
+  readonly #waiters: Array<(message: Message | null) => void> = [];
   readonly #ended: Promise<void>;
   #closeCode: number | null = null;
   #closeReason = '';
@@ -49,8 +49,7 @@ export class WebSocketConnection implements WebSocketConnectionShape {
         this.#closeCode = code;
         this.#closeReason = reason.toString('utf8');
         this.#stopPinging();
-        for (const waiter of this.#waiters) waiter(null);
-        this.#waiters.clear();
+        for (const waiter of this.#waiters.splice(0)) waiter(null);
         resolve();
       });
     });
@@ -66,11 +65,16 @@ export class WebSocketConnection implements WebSocketConnectionShape {
       let timer: NodeJS.Timeout | undefined;
       const waiter = (message: Message | null): void => {
         if (timer !== undefined) clearTimeout(timer);
-        this.#waiters.delete(waiter);
         resolve(message);
       };
-      this.#waiters.add(waiter);
-      if (timeoutMs !== undefined) timer = setTimeout(() => waiter(null), timeoutMs);
+      this.#waiters.push(waiter);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          const index = this.#waiters.indexOf(waiter);
+          if (index !== -1) this.#waiters.splice(index, 1);
+          resolve(null);
+        }, timeoutMs);
+      }
     });
   }
 
@@ -95,14 +99,16 @@ export class WebSocketConnection implements WebSocketConnectionShape {
   send(data: string | Buffer | Uint8Array): Promise<void> {
     if (this.#socket.readyState !== ReadyState.OPEN) {
       const state = this.#closeCode === null ? 'closing' : `closed (code ${this.#closeCode})`;
-      return Promise.reject(new Error(`Cannot send on a WebSocket that is ${state}`));
+      return quietly(Promise.reject(new Error(`Cannot send on a WebSocket that is ${state}`)));
     }
     const binary = typeof data !== 'string';
     const payload =
       binary && !Buffer.isBuffer(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data;
-    return new Promise((resolve, reject) => {
-      this.#socket.send(payload, { binary }, (error) => (error ? reject(error) : resolve()));
-    });
+    return quietly(
+      new Promise((resolve, reject) => {
+        this.#socket.send(payload, { binary }, (error) => (error ? reject(error) : resolve()));
+      }),
+    );
   }
 
   /** Starts the closing handshake; does nothing once closing or closed. */
@@ -122,12 +128,22 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     return this.#ended;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (;;) {
-      const message = await this.wait();
-      if (message === null) return;
-      yield message;
-    }
+  /** `for await (const message of ws)`: every message until the connection closes. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    // A plain iterator rather than an async generator, resolving each step's promise straight from
+    // the message handler: one promise per message instead of three, which shows on an echo loop.
+    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    const step = (message: Message | null): IteratorResult<Message> =>
+      message === null ? done : { done: false, value: message };
+    return {
+      next: () => {
+        const queued = this.#queue.shift();
+        if (queued !== undefined) return Promise.resolve(step(queued));
+        if (this.#closeCode !== null) return Promise.resolve(done);
+        return new Promise((resolve) => this.#waiters.push((message) => resolve(step(message))));
+      },
+      return: () => Promise.resolve(done),
+    };
   }
 
   get closed(): boolean {
@@ -155,7 +171,7 @@ export class WebSocketConnection implements WebSocketConnectionShape {
   }
 
   #deliver(message: Message): void {
-    const [waiter] = this.#waiters;
+    const waiter = this.#waiters.shift();
     if (waiter !== undefined) waiter(message);
     else this.#queue.push(message);
   }
@@ -179,6 +195,15 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     if (this.#pingTimer !== null) clearInterval(this.#pingTimer);
     this.#pingTimer = null;
   }
+}
+
+/**
+ * Marks a rejection as handled without hiding it: `await ws.send()` still throws, but a send nobody
+ * awaits (broadcasting to a peer that just left) can't crash the process with an unhandled rejection.
+ */
+function quietly<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 function toBuffer(data: RawData): Buffer {

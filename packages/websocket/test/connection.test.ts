@@ -89,6 +89,19 @@ beforeAll(async () => {
         }),
       ),
       path(
+        'send-unawaited/',
+        reporting(async (ws) => {
+          await ws.wait(); // null: the peer closed
+          const unhandled: unknown[] = [];
+          const listener = (reason: unknown): number => unhandled.push(reason);
+          process.on('unhandledRejection', listener);
+          void ws.send('nobody awaits this');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          process.off('unhandledRejection', listener);
+          return { unhandled: unhandled.length };
+        }),
+      ),
+      path(
         'close/',
         reporting(async (ws) => {
           ws.close(4001, 'bye now');
@@ -237,6 +250,12 @@ describe('request.websocket.send()', () => {
     const seen = await report.promise;
     expect(seen.rejected).toBe(true);
     expect(seen.message).toMatch(/Cannot send on a WebSocket that is closed \(code 1000\)/);
+  });
+
+  it('does not turn a send nobody awaits, after the peer left, into an unhandled rejection', async () => {
+    const client = await connected(`${served.wsUrl}/send-unawaited/`);
+    await client.close(CloseCode.NORMAL);
+    expect(await report.promise).toEqual({ unhandled: 0 });
   });
 });
 

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { consoleLogger, type Logger } from '@manouche/core';
 import type { Message } from '../connection';
 import { LocalGroups, type ChannelLayer, type GroupMember } from './channel-layer';
 
@@ -10,6 +11,8 @@ export interface RedisChannelLayerOptions {
   prefix?: string;
   /** Passed to ioredis. */
   redis?: RedisOptions;
+  /** Where connection errors are reported (default: one line on stderr); ioredis keeps reconnecting. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 // The first byte of a published payload says how to send it on: text or binary frame.
@@ -30,8 +33,14 @@ export class RedisChannelLayer implements ChannelLayer {
   constructor(options: RedisChannelLayerOptions = {}) {
     const url = options.url ?? 'redis://127.0.0.1:6379';
     this.#prefix = options.prefix ?? 'manouche';
-    this.#publisher = new Redis(url, { lazyConnect: false, ...options.redis });
-    this.#subscriber = new Redis(url, { lazyConnect: false, ...options.redis });
+    const logger = options.logger ?? consoleLogger;
+    this.#publisher = new Redis(url, { ...options.redis });
+    // No ready check on the subscriber: a SUBSCRIBE queued before the connection is up would put it in
+    // subscriber mode, where ioredis's INFO-based ready check is refused.
+    this.#subscriber = new Redis(url, { ...options.redis, enableReadyCheck: false });
+    for (const client of [this.#publisher, this.#subscriber]) {
+      client.on('error', (error: Error) => logger.warn(`RedisChannelLayer ${url}: ${error.message}`));
+    }
     this.#subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) =>
       this.#receive(channel.toString(), payload),
     );
