@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuMicros } from './cpu.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +40,8 @@ const selected = only ? SERVERS.filter((server) => only.some((name) => server.na
 // Rounds interleave the servers so a slow spell of the machine doesn't land on one of them; the
 // median round is reported.
 const samples = new Map(selected.map((server) => [server.name, []]));
-let port = 39100;
+// A random base port, so a run started right after another never trips over its sockets.
+let port = 40000 + Math.floor(Math.random() * 20000);
 for (let round = 0; round < Number(values.rounds); round++) {
   // Every other round runs the servers in reverse order, so a drifting machine favours none.
   for (const server of round % 2 === 0 ? selected : [...selected].reverse()) {
@@ -49,14 +51,17 @@ for (let round = 0; round < Number(values.rounds); round++) {
       stdio: 'inherit',
     });
     await once(child, 'message');
+    const cpuBefore = await cpuMicros(child);
     const result = await autocannon({
       url: `http://127.0.0.1:${port}/`,
       connections: Number(values.connections),
       duration: Number(values.duration),
     });
+    const cpu = ((await cpuMicros(child)) - cpuBefore) / result.requests.total;
     child.kill();
     await once(child, 'exit');
     samples.get(server.name).push({
+      cpu,
       rps: result.requests.average,
       p99: result.latency.p99,
       errors: result.errors + result.non2xx,
@@ -76,15 +81,22 @@ const results = selected.map((server) => {
     p99: median(runs.map((run) => run.p99)),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     ratio: bare ? median(runs.map((run, round) => run.rps / bare[round].rps)) : null,
+    cpu: median(runs.map((run) => run.cpu)),
+    cpuRatio: bare ? median(runs.map((run, round) => bare[round].cpu / run.cpu)) : null,
   };
 });
 console.log(
   `\nGET / "Hello, world", ${values.connections} connections, ${values.duration} s each, ` +
     `median of ${values.rounds} round(s), Node ${process.version}\n`,
 );
-console.log('| server | req/s | vs bare node:http | p99 latency (ms) | errors |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
+console.log(
+  '| server | req/s | vs bare node:http | server CPU per request (us) | CPU efficiency vs bare | p99 latency (ms) | errors |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
   const ratio = r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`;
-  console.log(`| ${r.name} | ${Math.round(r.rps)} | ${ratio} | ${r.p99} | ${r.errors} |`);
+  const cpuRatio = r.cpuRatio === null ? '-' : `${r.cpuRatio.toFixed(2)}x`;
+  console.log(
+    `| ${r.name} | ${Math.round(r.rps)} | ${ratio} | ${r.cpu.toFixed(1)} | ${cpuRatio} | ${r.p99} | ${r.errors} |`,
+  );
 }

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { cpuMicros } from './cpu.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -19,7 +20,7 @@ const duration = Number(values.duration) * 1000;
 const clients = Number(values.clients);
 const payload = 'x'.repeat(Number(values.size));
 
-async function load(url) {
+async function load(url, child) {
   const sockets = await Promise.all(
     Array.from({ length: clients }, () => {
       const socket = new WebSocket(url);
@@ -28,6 +29,7 @@ async function load(url) {
   );
   let echoed = 0;
   let running = true;
+  const cpuBefore = await cpuMicros(child);
   for (const socket of sockets) {
     socket.on('message', () => {
       echoed += 1;
@@ -37,8 +39,9 @@ async function load(url) {
   }
   await new Promise((resolve) => setTimeout(resolve, duration));
   running = false;
+  const cpu = ((await cpuMicros(child)) - cpuBefore) / echoed;
   for (const socket of sockets) socket.terminate();
-  return echoed / (duration / 1000);
+  return { rate: echoed / (duration / 1000), cpu };
 }
 
 const SERVERS = [
@@ -47,7 +50,8 @@ const SERVERS = [
 ];
 // Rounds interleave the servers; the median round is reported.
 const samples = new Map(SERVERS.map((server) => [server.name, []]));
-let port = 39200;
+// A random base port, so a run started right after another never trips over its sockets.
+let port = 40000 + Math.floor(Math.random() * 20000);
 for (let round = 0; round < Number(values.rounds); round++) {
   // Every other round runs the servers in reverse order, so a drifting machine favours neither.
   for (const server of round % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
@@ -57,10 +61,10 @@ for (let round = 0; round < Number(values.rounds); round++) {
       stdio: 'inherit',
     });
     await once(child, 'message');
-    const rate = await load(`ws://127.0.0.1:${port}/`);
+    const { rate, cpu } = await load(`ws://127.0.0.1:${port}/`, child);
     child.kill();
     await once(child, 'exit');
-    samples.get(server.name).push(rate);
+    samples.get(server.name).push({ rate, cpu });
     console.error(`${server.name}: ${Math.round(rate)} messages/s`);
   }
 }
@@ -68,17 +72,23 @@ const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length 
 const bare = samples.get(SERVERS[0].name);
 // The ratio is the median of each round's ratio (both servers measured minutes apart at most).
 const results = SERVERS.map((server) => {
-  const rates = samples.get(server.name);
+  const runs = samples.get(server.name);
   return {
     name: server.name,
-    rate: median(rates),
-    ratio: median(rates.map((rate, round) => rate / bare[round])),
+    rate: median(runs.map((run) => run.rate)),
+    ratio: median(runs.map((run, round) => run.rate / bare[round].rate)),
+    cpu: median(runs.map((run) => run.cpu)),
+    cpuRatio: median(runs.map((run, round) => bare[round].cpu / run.cpu)),
   };
 });
 console.log(
   `\nEcho, ${clients} clients, ${values.size}-byte text messages, ${values.duration} s each, ` +
     `median of ${values.rounds} round(s), Node ${process.version}\n`,
 );
-console.log('| server | messages/s | vs bare ws |');
-console.log('| --- | ---: | ---: |');
-for (const r of results) console.log(`| ${r.name} | ${Math.round(r.rate)} | ${r.ratio.toFixed(2)}x |`);
+console.log('| server | messages/s | vs bare ws | server CPU per message (us) | CPU efficiency vs bare |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const r of results) {
+  console.log(
+    `| ${r.name} | ${Math.round(r.rate)} | ${r.ratio.toFixed(2)}x | ${r.cpu.toFixed(1)} | ${r.cpuRatio.toFixed(2)}x |`,
+  );
+}

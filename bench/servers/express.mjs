@@ -1,3 +1,4 @@
+import './cpu-probe.mjs';
 import express from 'express';
 
 const app = express();

@@ -1,3 +1,4 @@
+import './cpu-probe.mjs';
 import Fastify from 'fastify';
 
 const app = Fastify({ logger: false });

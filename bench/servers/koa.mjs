@@ -1,3 +1,4 @@
+import './cpu-probe.mjs';
 import Koa from 'koa';
 
 const app = new Koa();

@@ -2,6 +2,7 @@
 // MODE (MIDDLEWARE: new-style classes whose call() only calls getResponse; MIDDLEWARE_CLASSES:
 // legacy classes with a processRequest that returns nothing and a processResponse that returns the
 // response).
+import './cpu-probe.mjs';
 import { createApp, HttpResponse, path } from '@manouche/core';
 
 const count = Number(process.env.MIDDLEWARE_COUNT ?? 0);

@@ -1,4 +1,5 @@
 // Bare node:http: the baseline every other server is measured against.
+import './cpu-probe.mjs';
 import { createServer } from 'node:http';
 
 const body = Buffer.from('Hello, world');

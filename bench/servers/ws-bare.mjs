@@ -1,4 +1,5 @@
 // Bare ws echo server: the baseline for the WebSocket benchmark.
+import './cpu-probe.mjs';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 

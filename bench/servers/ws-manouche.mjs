@@ -1,5 +1,6 @@
 // The same echo as a Manouche view: the handshake goes through a MIDDLEWARE stack of five
 // pass-through layers and WebSocketMiddleware, then `for await` over request.websocket.
+import './cpu-probe.mjs';
 import { createApp, path, HttpResponse } from '@manouche/core';
 import { WebSocketMiddleware, acceptWebsocket } from '@manouche/websocket';
 

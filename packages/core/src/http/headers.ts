@@ -91,6 +91,12 @@ export class ResponseHeaders {
     for (const entry of this.#entries.values()) yield [entry[0], entry[1]];
   }
 
+  /** Appends `name, value, name, value...` to `list` (the flat form `writeHead` takes). */
+  appendFlat(list: string[]): string[] {
+    for (const entry of this.#entries.values()) list.push(entry[0], entry[1]);
+    return list;
+  }
+
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }

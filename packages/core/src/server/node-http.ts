@@ -108,8 +108,7 @@ export function requestFromIncoming(
 }
 
 function headerList(response: HttpResponse, bodyLength: number | null): string[] {
-  const list: string[] = [];
-  for (const [name, value] of response.headers) list.push(name, value);
+  const list = response.headers.appendFlat([]);
   for (const cookie of response.cookies.values()) list.push('Set-Cookie', cookie);
   if (bodyLength !== null && !response.headers.has('content-length'))
     list.push('Content-Length', String(bodyLength));
