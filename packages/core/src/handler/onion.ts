@@ -62,6 +62,13 @@ export function buildOnion(
  * Wraps a layer so it always resolves to a response: a throw (or a rejected promise) becomes the
  * converted response, and returning nothing is an error (500).
  */
+/**
+ * Promises made by {@link convertExceptionToResponse}: they never reject and always hold a response.
+ * A layer that hands back what `getResponse` gave it (a pass-through, or `return getResponse(r)`
+ * after a request-phase check) needs no second wrapping, so its wrapper returns the promise as is.
+ */
+const converting = new WeakSet<Promise<HttpResponse>>();
+
 export function convertExceptionToResponse(
   layer: Layer,
   owner: string,
@@ -84,8 +91,12 @@ export function convertExceptionToResponse(
     } catch (error) {
       return Promise.resolve(convert(error));
     }
-    if (isPromiseLike(result)) return Promise.resolve(result).then(accept, convert);
-    return Promise.resolve(accept(result));
+    if (result instanceof Promise && converting.has(result)) return result;
+    const promise = isPromiseLike(result)
+      ? Promise.resolve(result).then(accept, convert)
+      : Promise.resolve(accept(result));
+    converting.add(promise);
+    return promise;
   };
 }
 
