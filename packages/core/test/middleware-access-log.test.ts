@@ -10,14 +10,9 @@ import {
 import { overrideSettings } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { MemoryLogger, serve, type Served } from './support/serve';
+import { inStack, STACKS, type Stack } from './support/stacks';
 
-const STACKS = ['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const;
-
-function stack(setting: (typeof STACKS)[number]): Partial<Settings> {
-  return setting === 'MIDDLEWARE'
-    ? { MIDDLEWARE: [AccessLogMiddleware] }
-    : { MIDDLEWARE_CLASSES: [AccessLogMiddleware] };
-}
+const stack = (setting: Stack): Partial<Settings> => inStack(setting, AccessLogMiddleware);
 
 /** A duration as the line writes it: milliseconds with one decimal. */
 const MS = String.raw`\d+\.\dms`;

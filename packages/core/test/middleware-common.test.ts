@@ -2,14 +2,9 @@ import { CommonMiddleware, Http404, HttpResponse, path, type Settings } from '@m
 import { overrideSettings } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { serve, type Served } from './support/serve';
+import { inStack, STACKS, type Stack } from './support/stacks';
 
-const STACKS = ['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const;
-
-function stack(setting: (typeof STACKS)[number]): Partial<Settings> {
-  return setting === 'MIDDLEWARE'
-    ? { MIDDLEWARE: [CommonMiddleware] }
-    : { MIDDLEWARE_CLASSES: [CommonMiddleware] };
-}
+const stack = (setting: Stack): Partial<Settings> => inStack(setting, CommonMiddleware);
 
 const text = (body: string) => (): HttpResponse => new HttpResponse(body);
 

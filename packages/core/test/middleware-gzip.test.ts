@@ -5,14 +5,9 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import { GZipMiddleware, HttpResponse, path, StreamingHttpResponse, type Settings } from '@manouche/core';
 import { httpRequest } from './support/raw-http';
 import { serve, type Served } from './support/serve';
+import { inStack, STACKS, type Stack } from './support/stacks';
 
-const STACKS = ['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const;
-
-function stack(setting: (typeof STACKS)[number]): Partial<Settings> {
-  return setting === 'MIDDLEWARE'
-    ? { MIDDLEWARE: [GZipMiddleware] }
-    : { MIDDLEWARE_CLASSES: [GZipMiddleware] };
-}
+const stack = (setting: Stack): Partial<Settings> => inStack(setting, GZipMiddleware);
 
 const GZIP = { 'accept-encoding': 'gzip' };
 /** 1800 bytes that compress well. */

@@ -2,14 +2,9 @@ import { HttpResponse, JsonResponse, path, SecurityMiddleware, type Settings } f
 import { overrideSettings } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { serve, type Served } from './support/serve';
+import { inStack, STACKS, type Stack } from './support/stacks';
 
-const STACKS = ['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const;
-
-function stack(setting: (typeof STACKS)[number]): Partial<Settings> {
-  return setting === 'MIDDLEWARE'
-    ? { MIDDLEWARE: [SecurityMiddleware] }
-    : { MIDDLEWARE_CLASSES: [SecurityMiddleware] };
-}
+const stack = (setting: Stack): Partial<Settings> => inStack(setting, SecurityMiddleware);
 
 /** What a proxy that terminated TLS adds, with `SECURE_PROXY_SSL_HEADER` set to trust it. */
 const VIA_HTTPS = { 'x-forwarded-proto': 'https' };

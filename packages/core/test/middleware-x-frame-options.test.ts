@@ -9,14 +9,9 @@ import {
 import { overrideSettings } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { serve, type Served } from './support/serve';
+import { inStack, STACKS, type Stack } from './support/stacks';
 
-const STACKS = ['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const;
-
-function stack(setting: (typeof STACKS)[number]): Partial<Settings> {
-  return setting === 'MIDDLEWARE'
-    ? { MIDDLEWARE: [XFrameOptionsMiddleware] }
-    : { MIDDLEWARE_CLASSES: [XFrameOptionsMiddleware] };
-}
+const stack = (setting: Stack): Partial<Settings> => inStack(setting, XFrameOptionsMiddleware);
 
 function embeddable(_request: HttpRequest, params: { id?: unknown }): HttpResponse {
   return new HttpResponse(`widget ${String(params.id)}`);
