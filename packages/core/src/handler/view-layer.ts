@@ -1,9 +1,9 @@
 import { MissingResponse } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
-import type { UrlResolver } from '../urls/resolver';
+import type { Resolution, UrlResolver } from '../urls/resolver';
 import type { View } from '../urls/patterns';
-import type { ViewLayerHooks } from './types';
+import type { MaybePromise, ViewLayerHooks } from './types';
 import { isPromiseLike } from './promise';
 
 /**
@@ -15,24 +15,36 @@ import { isPromiseLike } from './promise';
 export function createViewLayer(
   resolver: UrlResolver,
   hooks: ViewLayerHooks,
-): (request: HttpRequest) => Promise<HttpResponse> {
-  return async function viewLayer(request) {
-    const match = resolver.resolve(request.path);
-    request.resolverMatch = match;
+): (request: HttpRequest) => MaybePromise<HttpResponse> {
+  /** What the view did when the fast path already called it. */
+  type Outcome = { threw: false; result: unknown } | { threw: true; error: unknown };
+
+  async function viewLayerAsync(
+    request: HttpRequest,
+    match: Resolution,
+    outcome: Outcome | null,
+  ): Promise<HttpResponse> {
     let response: HttpResponse | null | undefined | void = null;
-    for (const hook of hooks.view) {
-      const answer = hook.run(request, match.view, match.params);
-      response = isPromiseLike(answer) ? await answer : answer;
-      if (response != null) break;
+    if (outcome === null) {
+      for (const hook of hooks.view) {
+        const answer = hook.run(request, match.view, match.params);
+        response = isPromiseLike(answer) ? await answer : answer;
+        if (response != null) break;
+      }
     }
     if (response == null) {
-      // An upgrade request may carry a view runner (the WebSocket middleware's): it performs the
-      // handshake here, after every processView and immediately before the view body.
-      const runner = request.upgrade?.viewRunner ?? null;
       try {
+        if (outcome !== null && outcome.threw) throw outcome.error;
+        // An upgrade request may carry a view runner (the WebSocket middleware's): it performs the
+        // handshake here, after every processView and immediately before the view body.
+        const runner = request.upgrade?.viewRunner ?? null;
         const result =
-          runner === null ? match.view(request, match.params) : runner(request, match.view, match.params);
-        response = isPromiseLike(result) ? await result : result;
+          outcome !== null
+            ? outcome.result
+            : runner === null
+              ? match.view(request, match.params)
+              : runner(request, match.view, match.params);
+        response = (isPromiseLike(result) ? await result : result) as HttpResponse | null | undefined;
       } catch (error) {
         response = await processExceptionByMiddleware(hooks, request, error);
       }
@@ -60,6 +72,28 @@ export function createViewLayer(
       }
     }
     return response;
+  }
+
+  return function viewLayer(request) {
+    const match = resolver.resolve(request.path);
+    request.resolverMatch = match;
+    if (hooks.view.length > 0 || request.upgrade !== null) return viewLayerAsync(request, match, null);
+    // The common case, kept synchronous: no processView hook, no handshake, and a view that answers
+    // at once with a plain response. Anything else continues on the asynchronous path, unchanged.
+    let result: unknown;
+    try {
+      result = match.view(request, match.params);
+    } catch (error) {
+      return viewLayerAsync(request, match, { threw: true, error });
+    }
+    if (
+      result == null ||
+      isPromiseLike(result) ||
+      typeof (result as { render?: unknown }).render === 'function'
+    ) {
+      return viewLayerAsync(request, match, { threw: false, result });
+    }
+    return result as HttpResponse;
   };
 }
 

@@ -91,7 +91,14 @@ export class ResponseHeaders {
     for (const entry of this.#entries.values()) yield [entry[0], entry[1]];
   }
 
-  /** Appends `name, value, name, value...` to `list` (the flat form `writeHead` takes). */
+  /** The headers as `{ name: value }`, names as set (what `writeHead` takes). */
+  toObject(): Record<string, string> {
+    const object: Record<string, string> = {};
+    for (const entry of this.#entries.values()) object[entry[0]] = entry[1];
+    return object;
+  }
+
+  /** Appends `name, value, name, value...` to `list` (the flat form of a raw header list). */
   appendFlat(list: string[]): string[] {
     for (const entry of this.#entries.values()) list.push(entry[0], entry[1]);
     return list;

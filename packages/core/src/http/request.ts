@@ -65,6 +65,8 @@ export interface HttpRequestInit {
   remoteAddress?: string;
   serverPort?: number;
   upgrade?: UpgradeContext | null;
+  /** The header names are already lower case (Node's parser guarantees it): skips the check. */
+  headersAreLowerCase?: boolean;
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
@@ -122,7 +124,8 @@ export class HttpRequest {
         : typeof init.body === 'string'
           ? Buffer.from(init.body)
           : init.body;
-    this.headers = new RequestHeaders(lowerCaseKeys(init.headers ?? {}));
+    const headers = init.headers ?? {};
+    this.headers = new RequestHeaders(init.headersAreLowerCase ? headers : lowerCaseKeys(headers));
     this.scheme = init.scheme ?? 'http';
     this.remoteAddress = init.remoteAddress ?? '127.0.0.1';
     this.serverPort = init.serverPort ?? 80;

@@ -99,6 +99,7 @@ export function requestFromIncoming(
     path,
     queryString: question === -1 ? '' : target.slice(question + 1),
     headers: incoming.headers,
+    headersAreLowerCase: true,
     body,
     scheme: (socket as TLSSocket).encrypted ? 'https' : 'http',
     remoteAddress: socket.remoteAddress,
@@ -115,6 +116,18 @@ function headerList(response: HttpResponse, bodyLength: number | null): string[]
   return list;
 }
 
+/**
+ * The headers as the plain object `writeHead` takes fastest (an array makes Node remove and re-append
+ * each header); several cookies become one `Set-Cookie` array, as Node expects.
+ */
+function headerObject(response: HttpResponse, bodyLength: number | null): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = response.headers.toObject();
+  if (response.cookies.size > 0) headers['Set-Cookie'] = [...response.cookies.values()];
+  if (bodyLength !== null && !response.headers.has('content-length'))
+    headers['Content-Length'] = String(bodyLength);
+  return headers;
+}
+
 function statusHasBody(status: number): boolean {
   return !(status < 200 || status === 204 || status === 304);
 }
@@ -122,7 +135,7 @@ function statusHasBody(status: number): boolean {
 /** Writes `response` to Node's `ServerResponse`; a streaming body honours backpressure. */
 export function writeResponse(res: ServerResponse, response: HttpResponse, logger: Logger): void {
   if (response.streaming) {
-    res.writeHead(response.statusCode, response.reasonPhrase, headerList(response, null));
+    res.writeHead(response.statusCode, response.reasonPhrase, headerObject(response, null));
     void streamBody(res, response as StreamingHttpResponse, logger);
     return;
   }
@@ -131,7 +144,7 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, logge
   res.writeHead(
     response.statusCode,
     response.reasonPhrase,
-    headerList(response, body === undefined ? null : body.length),
+    headerObject(response, body === undefined ? null : body.length),
   );
   res.end(body);
 }
