@@ -9,7 +9,7 @@ N=${1:-2000}
 WARMUP=1000
 run() { # name script env...
   local name=$1 script=$2; shift 2
-  local port=$((40000 + RANDOM % 20000))
+  local port=$((20000 + RANDOM % 10000))
   local out; out=$(mktemp -d)
   env "$@" PORT=$port valgrind --tool=callgrind --callgrind-out-file="$out/cg.%p" \
     node --input-type=module -e "process.on('SIGINT', () => process.exit(0)); await import('./servers/$script')" \

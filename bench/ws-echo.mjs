@@ -50,8 +50,9 @@ const SERVERS = [
 ];
 // Rounds interleave the servers; the median round is reported.
 const samples = new Map(SERVERS.map((server) => [server.name, []]));
-// A random base port, so a run started right after another never trips over its sockets.
-let port = 40000 + Math.floor(Math.random() * 20000);
+// A random base port below the ephemeral range (32768+) that the clients' own sockets use, so neither
+// those nor a run started right after another can hold it.
+let port = 20000 + Math.floor(Math.random() * 10000);
 for (let round = 0; round < Number(values.rounds); round++) {
   // Every other round runs the servers in reverse order, so a drifting machine favours neither.
   for (const server of round % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
