@@ -1,11 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { DisallowedHost } from './exceptions';
 import { responseForException, type ConversionContext } from './handler/convert';
 import { loadMiddleware, middlewareMode, type MiddlewareMode } from './handler/load';
 import type { GetResponse } from './handler/types';
-import { isHostAllowed, splitDomainPort } from './http/hosts';
 import type { HttpRequest, UpgradeContext } from './http/request';
 import type { HttpResponse } from './http/response';
 import { consoleLogger, type Logger } from './log';
@@ -47,8 +45,6 @@ export class Application {
   readonly #closeHooks: Array<() => Promise<void> | void> = [];
   readonly #sockets = new Set<Duplex>();
   #server: Server | null = null;
-  #allowedHostsSeen: readonly string[] | null = null;
-  readonly #hostVerdicts = new Map<string, boolean>();
 
   constructor(settings: Settings) {
     this.settings = resolveSettings(settings);
@@ -89,11 +85,9 @@ export class Application {
     // Not an async function: a plain GET takes no detour through extra promises on its way in.
     request.app = this;
     try {
-      if (!this.#hostIsAllowed(request)) {
-        return Promise.resolve(
-          responseForException(request, this.#disallowedHost(request), this.#conversion),
-        );
-      }
+      // ALLOWED_HOSTS is checked for every request, before any middleware (DisallowedHost: 400);
+      // getHost() holds the one implementation of the check, read from the settings each time.
+      request.getHost();
       // A malformed query string is refused up front (400), not discovered halfway through a view.
       if (request.queryString.includes('%')) void request.GET;
       const pending =
@@ -277,31 +271,6 @@ export class Application {
       `Bad Request: refused unparseable request from ${address} (${error.code ?? 'unknown'}: ${error.message})`,
     );
     writeBareStatus(socket, status);
-  }
-
-  #hostIsAllowed(request: HttpRequest): boolean {
-    const allowed = this.settings.ALLOWED_HOSTS;
-    if (allowed !== this.#allowedHostsSeen) {
-      this.#allowedHostsSeen = allowed;
-      this.#hostVerdicts.clear();
-    }
-    const host = request.rawHost();
-    let verdict = this.#hostVerdicts.get(host);
-    if (verdict === undefined) {
-      verdict = isHostAllowed(splitDomainPort(host)[0], allowed);
-      if (this.#hostVerdicts.size >= 256) this.#hostVerdicts.clear();
-      this.#hostVerdicts.set(host, verdict);
-    }
-    return verdict;
-  }
-
-  #disallowedHost(request: HttpRequest): DisallowedHost {
-    try {
-      request.getHost();
-    } catch (error) {
-      if (error instanceof DisallowedHost) return error;
-    }
-    return new DisallowedHost(`Invalid HTTP_HOST header: ${JSON.stringify(request.rawHost())}`);
   }
 }
 

@@ -362,6 +362,14 @@ describe('HttpRequest in process', () => {
       }
     });
 
+    it('reads ALLOWED_HOSTS on every request, even when the list is changed in place', async () => {
+      const { app } = createLoggedApp({ ROOT_URLCONF: views, ALLOWED_HOSTS: ['localhost'] });
+      const client = new Client(app);
+      expect((await client.get('/host/', undefined, withHost('late.example'))).statusCode).toBe(400);
+      app.settings.ALLOWED_HOSTS.push('late.example');
+      expect((await client.get('/host/', undefined, withHost('late.example'))).statusCode).toBe(200);
+    });
+
     it("refuses a malformed Host even with ALLOWED_HOSTS = ['*']", async () => {
       const { client, logger } = clientWith({ ALLOWED_HOSTS: ['*'] });
       const response = await client.get('/host/', undefined, withHost('evil.com/../x'));
