@@ -279,3 +279,39 @@ describe('TemplateResponse in process', () => {
     expect((await client.get('/')).text).toBe('HI! Blog');
   });
 });
+
+describe('a TemplateResponse returned before the view layer', () => {
+  const template: Template = { render: (context) => `maintenance: ${String(context.reason)}` };
+
+  class MaintenanceMiddleware {
+    processRequest(request: HttpRequest): TemplateResponse {
+      return new TemplateResponse(request, template, { reason: 'upgrading' }, { status: 503 });
+    }
+  }
+
+  it.each(['MIDDLEWARE_CLASSES', 'MIDDLEWARE'] as const)(
+    'is rendered before it is written (%s)',
+    async (mode) => {
+      const onion = class extends MaintenanceMiddleware {
+        constructor(readonly getResponse: unknown) {
+          super();
+        }
+        call(request: HttpRequest): TemplateResponse {
+          return this.processRequest(request);
+        }
+      };
+      const settings: Settings =
+        mode === 'MIDDLEWARE'
+          ? { ROOT_URLCONF: [], MIDDLEWARE: [onion as unknown as MiddlewareClass] }
+          : { ROOT_URLCONF: [], MIDDLEWARE_CLASSES: [MaintenanceMiddleware] };
+      const served = await serve(settings);
+      try {
+        const response = await fetch(`${served.url}/`);
+        expect(response.status).toBe(503);
+        expect(await response.text()).toBe('maintenance: upgrading');
+      } finally {
+        await served.close();
+      }
+    },
+  );
+});
