@@ -75,23 +75,22 @@ export function convertExceptionToResponse(
   context: () => ConversionContext,
 ): GetResponse {
   // Promise chaining rather than async/await: this wrapper runs once per layer per request.
+  const missing = (response: unknown): MissingResponse =>
+    new MissingResponse(
+      `${owner} didn't return an HttpResponse object. It returned ${String(response)} instead.`,
+    );
   return function converted(request) {
-    const convert = (error: unknown): HttpResponse => responseForException(request, error, context());
-    const accept = (response: HttpResponse | null | undefined): HttpResponse =>
-      response == null
-        ? convert(
-            new MissingResponse(
-              `${owner} didn't return an HttpResponse object. It returned ${String(response)} instead.`,
-            ),
-          )
-        : response;
     let result: MaybePromise<HttpResponse>;
     try {
       result = layer(request);
     } catch (error) {
-      return Promise.resolve(convert(error));
+      return Promise.resolve(responseForException(request, error, context()));
     }
+    // A pass-through layer hands back its inner wrapper's promise: nothing left to convert.
     if (result instanceof Promise && converting.has(result)) return result;
+    const convert = (error: unknown): HttpResponse => responseForException(request, error, context());
+    const accept = (response: HttpResponse | null | undefined): HttpResponse =>
+      response == null ? convert(missing(response)) : response;
     const promise = isPromiseLike(result)
       ? Promise.resolve(result).then(accept, convert)
       : Promise.resolve(accept(result));

@@ -48,7 +48,7 @@ export interface UpgradeContext {
 export interface RequestApp {
   readonly settings: ResolvedSettings;
   /** The compiled URL conf (`CommonMiddleware` asks it whether `path + '/'` resolves). */
-  readonly resolver?: { match(path: string): unknown };
+  readonly resolver: { match(path: string): unknown };
 }
 
 /** How to build an `HttpRequest` without a socket (the test client and request factory use this). */

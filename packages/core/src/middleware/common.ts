@@ -62,7 +62,6 @@ export class CommonMiddleware extends MiddlewareMixin {
     const app = request.app!;
     if (!app.settings.APPEND_SLASH || request.path.endsWith('/')) return false;
     const resolver = app.resolver;
-    if (resolver === undefined) return false;
     return resolver.match(request.path) == null && resolver.match(`${request.path}/`) != null;
   }
 
