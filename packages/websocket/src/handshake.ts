@@ -113,3 +113,17 @@ export function logRefusal(request: HttpRequest, refusal: HandshakeRefusal): voi
   const label = REFUSAL_LABELS[refusal.statusCode] ?? 'Client Error';
   loggerOf(request).warn(`${label}: WebSocket handshake to ${request.path} refused: ${refusal.reason}`);
 }
+
+/**
+ * The refusal for `request`, logged: a malformed handshake's own (400/426/403), else, when
+ * `otherwise` names a reason, a 400 for that reason; `null` when the handshake may go ahead. The
+ * one place that decides and reports a refused handshake.
+ */
+export function refuseAndLog(request: HttpRequest, otherwise: string | null): HandshakeRefusal | null {
+  const settings = request.app?.settings;
+  const refused =
+    (settings === undefined ? null : refuseHandshake(request, settings)) ??
+    (otherwise === null ? null : refusal(HandshakeStatus.BAD_REQUEST, otherwise));
+  if (refused !== null) logRefusal(request, refused);
+  return refused;
+}

@@ -6,9 +6,8 @@ import {
   type ViewFunction,
   type ViewParams,
 } from '@manouche/core';
-import { HandshakeStatus } from './constants';
 import { websocketInfoOf, runWebSocketView, type WebSocketViewInfo } from './decorators';
-import { claimsWebsocket, HandshakeRefusal, logRefusal, refuseHandshake } from './handshake';
+import { claimsWebsocket, refuseAndLog } from './handshake';
 
 const ACCEPT_ALL: WebSocketViewInfo = { mode: 'accept', protocols: [] };
 
@@ -23,15 +22,7 @@ export class WebSocketMiddleware extends MiddlewareMixin {
     if (!claimsWebsocket(request)) return null;
     if (request.upgrade === null) {
       // Node only hands over the socket for `Connection: upgrade`; without it this can't be a handshake.
-      const app = request.app as Application | null;
-      const refused =
-        (app === null ? null : refuseHandshake(request, app.settings)) ??
-        new HandshakeRefusal(
-          HandshakeStatus.BAD_REQUEST,
-          'the request arrived without its socket, so it cannot be upgraded',
-        );
-      logRefusal(request, refused);
-      return refused;
+      return refuseAndLog(request, 'the request arrived without its socket, so it cannot be upgraded');
     }
     request.upgrade.viewRunner = runView;
     return null;
@@ -49,12 +40,7 @@ function runView(
     return runWebSocketView(ACCEPT_ALL, request, () => view(request, params));
   }
   // A malformed handshake gets its own answer (426 for another version...) before "not accepted".
-  const refused =
-    refuseHandshake(request, (request.app as Application).settings) ??
-    new HandshakeRefusal(
-      HandshakeStatus.BAD_REQUEST,
-      "the view doesn't accept WebSocket connections (WEBSOCKET_ACCEPT_ALL is false)",
-    );
-  logRefusal(request, refused);
-  return Promise.resolve(refused);
+  return Promise.resolve(
+    refuseAndLog(request, "the view doesn't accept WebSocket connections (WEBSOCKET_ACCEPT_ALL is false)"),
+  );
 }

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WebSocketConnection } from './connection';
 import { CloseCode, HandshakeStatus } from './constants';
-import { chooseProtocol, HandshakeRefusal, logRefusal, refuseHandshake } from './handshake';
+import { chooseProtocol, HandshakeRefusal, logRefusal, refuseAndLog } from './handshake';
 
 /** Per-application state: one `ws` server per option set, and the open connections. */
 interface AppState {
@@ -88,18 +88,13 @@ export function acceptHandshake(request: HttpRequest, viewProtocols: readonly st
   if (upgrade !== null && upgrade.upgraded) return null;
   // `app` is null when a view is called directly (a RequestFactory request): there is no socket either.
   const app = request.app as Application | null;
-  const refused =
-    (app === null ? null : refuseHandshake(request, app.settings)) ??
-    (upgrade === null || app === null
-      ? new HandshakeRefusal(
-          HandshakeStatus.BAD_REQUEST,
-          'the request reached the view without its socket, so it cannot be upgraded',
-        )
-      : null);
-  if (refused !== null) {
-    logRefusal(request, refused);
-    return refused;
-  }
+  const refused = refuseAndLog(
+    request,
+    upgrade === null || app === null
+      ? 'the request reached the view without its socket, so it cannot be upgraded'
+      : null,
+  );
+  if (refused !== null) return refused;
   return upgradeSocket(request, upgrade!, app!, viewProtocols);
 }
 
