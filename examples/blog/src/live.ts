@@ -2,12 +2,6 @@ import type { WebSocketConnection } from '@manouche/core';
 import type { ChannelLayer } from '@manouche/websocket';
 import type { Comment } from './models';
 
-/** Sends without caring whether the peer is still there: a peer that left is unregistered by its view. */
-function sendQuietly(ws: WebSocketConnection, text: string): void {
-  if (ws.closed) return;
-  ws.send(text).catch(() => undefined);
-}
-
 /**
  * Live comments: each post's open comment sockets form a group of the application's channel layer,
  * and every comment added is sent to that group. With `CHANNEL_LAYER` set to a `RedisChannelLayer`,
@@ -72,7 +66,8 @@ export class ChatRooms {
     }
     const member = { ws, name };
     room.add(member);
-    sendQuietly(ws, JSON.stringify({ type: 'welcome', you: name } satisfies ChatEvent));
+    // send() never rejects unhandled: a member who just left costs nothing.
+    void ws.send(JSON.stringify({ type: 'welcome', you: name } satisfies ChatEvent));
     this.#broadcastPresence(postId);
     return member;
   }
@@ -97,7 +92,7 @@ export class ChatRooms {
 
   broadcast(postId: number, event: ChatEvent): void {
     const text = JSON.stringify(event);
-    for (const member of this.#rooms.get(postId) ?? []) sendQuietly(member.ws, text);
+    for (const member of this.#rooms.get(postId) ?? []) void member.ws.send(text);
   }
 
   #broadcastPresence(postId: number): void {

@@ -9,7 +9,10 @@ export interface WebSocketConnection extends AsyncIterable<string | Buffer> {
   read(): string | Buffer | null;
   hasMessages(): boolean;
   countMessages(): number;
-  /** A string goes as a text frame, bytes as a binary frame; resolves once written. */
+  /**
+   * A string goes as a text frame, bytes as a binary frame; resolves once written, rejects once closed.
+   * The rejection is pre-handled: a send nobody awaits never becomes an unhandled rejection.
+   */
   send(data: string | Buffer | Uint8Array): Promise<void>;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
