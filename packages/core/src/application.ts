@@ -3,7 +3,9 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { responseForException, type ConversionContext } from './handler/convert';
 import { loadMiddleware, middlewareMode, type MiddlewareMode } from './handler/load';
-import type { GetResponse } from './handler/types';
+import { isPromiseLike } from './handler/promise';
+import type { SettledLayer } from './handler/settle';
+import type { MaybePromise } from './handler/types';
 import type { HttpRequest, UpgradeContext } from './http/request';
 import type { HttpResponse } from './http/response';
 import { consoleLogger, type Logger } from './log';
@@ -40,7 +42,7 @@ export class Application {
   readonly templates: TemplateEngines;
   /** Which stack the settings selected. */
   readonly middlewareMode: MiddlewareMode;
-  readonly #handler: GetResponse;
+  readonly #handler: SettledLayer;
   readonly #conversion: ConversionContext;
   readonly #closeHooks: Array<() => Promise<void> | void> = [];
   readonly #sockets = new Set<Duplex>();
@@ -82,7 +84,18 @@ export class Application {
    * to the response. Never rejects: every error has become a response.
    */
   handle(request: HttpRequest): Promise<HttpResponse> {
-    // Not an async function: a plain GET takes no detour through extra promises on its way in.
+    const answer = this.#dispatch(request);
+    return isPromiseLike(answer)
+      ? answer.then((response) => this.#finish(request, response))
+      : this.#finish(request, answer);
+  }
+
+  /**
+   * The pipeline up to the response, without the final rendering ({@link Application.#finish}).
+   * Synchronous when everything on the way was: the server then writes the response in the same tick
+   * the request arrived, without a single promise (never throws, never rejects).
+   */
+  #dispatch(request: HttpRequest): MaybePromise<HttpResponse> {
     request.app = this;
     try {
       // ALLOWED_HOSTS is checked for every request, before any middleware (DisallowedHost: 400);
@@ -90,16 +103,10 @@ export class Application {
       request.getHost();
       // A malformed query string is refused up front (400), not discovered halfway through a view.
       if (request.queryString.includes('%')) void request.GET;
-      const pending =
-        request.body.length > 0
-          ? request.loadForm().then(() => this.#handler(request))
-          : this.#handler(request);
-      return pending.then(
-        (response) => this.#finish(request, response),
-        (error: unknown) => responseForException(request, error, this.#conversion),
-      );
+      if (request.body.length > 0) return request.loadForm().then(() => this.#handler(request));
+      return this.#handler(request);
     } catch (error) {
-      return Promise.resolve(responseForException(request, error, this.#conversion));
+      return responseForException(request, error, this.#conversion);
     }
   }
 
@@ -107,8 +114,8 @@ export class Application {
    * A TemplateResponse that skipped the view layer (returned by a middleware's request phase) is
    * rendered here rather than reaching the socket unrendered.
    */
-  #finish(request: HttpRequest, response: HttpResponse): HttpResponse | Promise<HttpResponse> {
-    if (!isTemplateResponse(response) || response.isRendered) return response;
+  #finish(request: HttpRequest, response: HttpResponse): Promise<HttpResponse> {
+    if (!isTemplateResponse(response) || response.isRendered) return Promise.resolve(response);
     return response.render().then(
       () => response,
       (error: unknown) => responseForException(request, error, this.#conversion),
@@ -211,12 +218,11 @@ export class Application {
       this.#respondToBrokenRequest(incoming, error, (response) => writeResponse(res, response, this.logger));
       return;
     }
-    this.handle(request)
-      .then((response) => writeResponse(res, response, this.logger))
-      .catch((error: unknown) => {
-        this.logger.error('Unexpected failure writing a response', error);
-        res.destroy();
-      });
+    this.#answer(
+      request,
+      (response) => writeResponse(res, response, this.logger),
+      () => res.destroy(),
+    );
   }
 
   #serveUpgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -233,16 +239,43 @@ export class Application {
       this.#respondToBrokenRequest(incoming, error, (response) => writeRawResponse(socket, response));
       return;
     }
-    this.handle(request).then(
+    this.#answer(
+      request,
       (response) => {
         // After a 101 the socket belongs to the WebSocket; no HTTP bytes may follow.
         if (!upgrade.upgraded) writeRawResponse(socket, response);
       },
-      (error: unknown) => {
-        this.logger.error('Unexpected failure answering an upgrade request', error);
-        socket.destroy();
-      },
+      () => socket.destroy(),
     );
+  }
+
+  /**
+   * Runs `request` and hands the response to `write`: in the same tick when the pipeline answered
+   * synchronously, else after one promise reaction. `abort` drops the connection when writing fails
+   * (a bug, logged), so a broken response never takes the process down.
+   */
+  #answer(request: HttpRequest, write: (response: HttpResponse) => void, abort: () => void): void {
+    const deliver = (response: HttpResponse): void => {
+      if (isTemplateResponse(response) && !response.isRendered) {
+        this.#finish(request, response).then(deliver, fail);
+        return;
+      }
+      try {
+        write(response);
+      } catch (error) {
+        fail(error);
+      }
+    };
+    const fail = (error: unknown): void => {
+      this.logger.error(
+        `Unexpected failure writing the response to ${request.method} ${request.path}`,
+        error,
+      );
+      abort();
+    };
+    const answer = this.#dispatch(request);
+    if (isPromiseLike(answer)) answer.then(deliver, fail);
+    else deliver(answer);
   }
 
   /** Answers a request that never reached the handler (bad target, body too big). */

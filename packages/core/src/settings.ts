@@ -297,7 +297,9 @@ export function resolveSettings(settings: Settings): ResolvedSettings {
       'MIDDLEWARE and MIDDLEWARE_CLASSES are both set: remove one (MIDDLEWARE wins in Django 1.10+, so MIDDLEWARE_CLASSES would be ignored)',
     );
   }
-  return resolved as ResolvedSettings;
+  // A fresh copy: the object built key by key above is left in V8's slow dictionary mode, and these
+  // settings are read on every request.
+  return { ...resolved } as ResolvedSettings;
 }
 
 function structuredCloneDefault(value: unknown): unknown {

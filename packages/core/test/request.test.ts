@@ -1,4 +1,11 @@
-import { HttpRequest, HttpResponse, JsonResponse, path, type Settings } from '@manouche/core';
+import {
+  HttpRequest,
+  HttpResponse,
+  JsonResponse,
+  path,
+  splitDomainPort,
+  type Settings,
+} from '@manouche/core';
 import { Client } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { createLoggedApp, MemoryLogger, serve, type Served } from './support/serve';
@@ -388,6 +395,17 @@ describe('HttpRequest in process', () => {
       expect((await on.get('/host/', undefined, options)).text).toBe('shop.example.com');
       const refused = clientWith({ ALLOWED_HOSTS: ['localhost'], USE_X_FORWARDED_HOST: true }).client;
       expect((await refused.get('/host/', undefined, options)).statusCode).toBe(400);
+    });
+
+    it('splits Host the same way however many distinct hosts came before (remembered splits are bounded)', () => {
+      expect(splitDomainPort('Example.COM.:8080')).toEqual(['example.com', '8080']);
+      for (let index = 0; index < 3000; index++) splitDomainPort(`host-${index}.example:${index}`);
+      expect(splitDomainPort('Example.COM.:8080')).toEqual(['example.com', '8080']);
+      expect(splitDomainPort('[::1]:8000')).toEqual(['[::1]', '8000']);
+      expect(splitDomainPort('bad host')).toEqual(['', '']);
+      const long = `${'a'.repeat(5000)}.example`;
+      expect(splitDomainPort(long)).toEqual([long, '']);
+      expect(splitDomainPort(`${long}/x`)).toEqual(['', '']);
     });
 
     it('refuses a disallowed host before any view runs, with a 400 in process too', async () => {

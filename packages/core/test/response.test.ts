@@ -39,6 +39,15 @@ describe('HttpResponse', () => {
     expect(response.json()).toEqual({ a: 1 });
   });
 
+  it('gives the UTF-8 bytes of string content, the same Buffer on every read', () => {
+    const response = new HttpResponse('naïve');
+    expect(response.content.equals(Buffer.from('naïve', 'utf8'))).toBe(true);
+    expect(response.content).toBe(response.content);
+    response.content = 'ü';
+    expect(response.content.length).toBe(2);
+    expect(response.text).toBe('ü');
+  });
+
   it('takes a status, content type, headers (record or pairs) and a reason phrase', () => {
     const response = new HttpResponse('x', {
       status: 201,
@@ -221,6 +230,7 @@ describe('responses over a real socket', () => {
         ),
         path('reason/', () => new HttpResponse('', { status: 299, reason: 'Fine Enough' })),
         path('utf8/', () => new HttpResponse('café')),
+        path('latin1-header/', () => new HttpResponse('café', { headers: { 'X-Place': 'Café' } })),
         path('json/', () => new JsonResponse({ ok: true }, { status: 202 })),
         path('headers/', () => {
           const response = new HttpResponse('', { headers: { 'X-First': 'a' } });
@@ -323,6 +333,16 @@ describe('responses over a real socket', () => {
     const response = await fetch(`${served.url}/utf8/`);
     expect(response.headers.get('content-length')).toBe('5');
     expect(await response.text()).toBe('café');
+  });
+
+  it('writes a Latin-1 header value as one byte per character next to a UTF-8 string body', async () => {
+    const response = await rawExchange(
+      served.port,
+      'GET /latin1-header/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+    );
+    const headerLine = Buffer.from('X-Place: Caf\xe9\r\n', 'latin1');
+    expect(response.raw.includes(headerLine)).toBe(true);
+    expect(response.body.equals(Buffer.from('café', 'utf8'))).toBe(true);
   });
 
   it('sends a JsonResponse with its status and type', async () => {

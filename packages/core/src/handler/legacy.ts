@@ -3,12 +3,13 @@ import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import { responseForException, serverError, type ConversionContext } from './convert';
 import { processExceptionByMiddleware } from './view-layer';
-import { isPromiseLike } from './promise';
+import type { SettledLayer } from './settle';
+import { runSteps, type Steps } from './steps';
 import type {
   BoundHook,
-  GetResponse,
   LegacyMiddleware,
   LegacyMiddlewareClass,
+  ResponseOrNothing,
   ViewLayerHooks,
 } from './types';
 
@@ -18,10 +19,10 @@ import type {
  */
 export function buildLegacy(
   classes: readonly LegacyMiddlewareClass[],
-  viewLayer: GetResponse,
+  viewLayer: SettledLayer,
   hooks: ViewLayerHooks,
   context: () => ConversionContext,
-): GetResponse {
+): SettledLayer {
   const requestHooks: BoundHook<NonNullable<LegacyMiddleware['processRequest']>>[] = [];
   const responseHooks: BoundHook<NonNullable<LegacyMiddleware['processResponse']>>[] = [];
   classes.forEach((MiddlewareClass, index) => {
@@ -47,23 +48,24 @@ export function buildLegacy(
       hooks.exception.unshift({ owner, run: instance.processException.bind(instance) });
   });
 
-  return async function legacyHandler(request) {
+  // No hooks at all (the default, empty MIDDLEWARE_CLASSES): the view layer is the whole handler.
+  if (requestHooks.length === 0 && responseHooks.length === 0) return viewLayer;
+
+  function* legacySteps(request: HttpRequest): Steps<HttpResponse> {
     let response: HttpResponse | null = null;
     try {
       for (const hook of requestHooks) {
-        const answer = hook.run(request);
-        response = (isPromiseLike(answer) ? await answer : answer) ?? null;
+        response = ((yield hook.run(request)) as ResponseOrNothing) ?? null;
         if (response !== null) break;
       }
     } catch (error) {
       // Django's documentation (not its 1.11 code): processException also sees processRequest errors.
-      response = await offerToExceptionHooks(hooks, request, error, context());
+      response = (yield offerToExceptionHooks(hooks, request, error, context())) as HttpResponse;
     }
-    if (response === null) response = await viewLayer(request);
+    if (response === null) response = (yield viewLayer(request)) as HttpResponse;
     try {
       for (const hook of responseHooks) {
-        const answer = hook.run(request, response);
-        const next = isPromiseLike(answer) ? await answer : answer;
+        const next = (yield hook.run(request, response)) as ResponseOrNothing;
         if (next == null) {
           throw new MissingResponse(
             `${hook.owner}.processResponse didn't return an HttpResponse object. It returned ${String(next)} instead.`,
@@ -77,7 +79,10 @@ export function buildLegacy(
       response = serverError(request, error, context());
     }
     return response;
-  };
+  }
+
+  // Synchronous hooks run without a single promise; the first pending one switches to async.
+  return (request) => runSteps(legacySteps(request));
 }
 
 async function offerToExceptionHooks(

@@ -1,18 +1,7 @@
-import { ImproperlyConfigured, MiddlewareNotUsed, MissingResponse } from '../exceptions';
-import type { HttpRequest } from '../http/request';
-import type { HttpResponse } from '../http/response';
-import { responseForException, type ConversionContext } from './convert';
-import { isPromiseLike } from './promise';
-import type {
-  GetResponse,
-  MaybePromise,
-  Middleware,
-  MiddlewareEntry,
-  MiddlewareFactory,
-  ViewLayerHooks,
-} from './types';
-
-type Layer = (request: HttpRequest) => MaybePromise<HttpResponse>;
+import { ImproperlyConfigured, MiddlewareNotUsed } from '../exceptions';
+import type { ConversionContext } from './convert';
+import { convertExceptionToResponse, type Layer } from './settle';
+import type { GetResponse, Middleware, MiddlewareEntry, MiddlewareFactory, ViewLayerHooks } from './types';
 
 /**
  * Builds the `MIDDLEWARE` onion once, from the inside out (Django's `load_middleware`): the view
@@ -56,47 +45,6 @@ export function buildOnion(
     handler = convertExceptionToResponse(layer, `${name}.call`, context);
   }
   return handler;
-}
-
-/**
- * Wraps a layer so it always resolves to a response: a throw (or a rejected promise) becomes the
- * converted response, and returning nothing is an error (500).
- */
-/**
- * Promises made by {@link convertExceptionToResponse}: they never reject and always hold a response.
- * A layer that hands back what `getResponse` gave it (a pass-through, or `return getResponse(r)`
- * after a request-phase check) needs no second wrapping, so its wrapper returns the promise as is.
- */
-const converting = new WeakSet<Promise<HttpResponse>>();
-
-export function convertExceptionToResponse(
-  layer: Layer,
-  owner: string,
-  context: () => ConversionContext,
-): GetResponse {
-  // Promise chaining rather than async/await: this wrapper runs once per layer per request.
-  const missing = (response: unknown): MissingResponse =>
-    new MissingResponse(
-      `${owner} didn't return an HttpResponse object. It returned ${String(response)} instead.`,
-    );
-  return function converted(request) {
-    let result: MaybePromise<HttpResponse>;
-    try {
-      result = layer(request);
-    } catch (error) {
-      return Promise.resolve(responseForException(request, error, context()));
-    }
-    // A pass-through layer hands back its inner wrapper's promise: nothing left to convert.
-    if (result instanceof Promise && converting.has(result)) return result;
-    const convert = (error: unknown): HttpResponse => responseForException(request, error, context());
-    const accept = (response: HttpResponse | null | undefined): HttpResponse =>
-      response == null ? convert(missing(response)) : response;
-    const promise = isPromiseLike(result)
-      ? Promise.resolve(result).then(accept, convert)
-      : Promise.resolve(accept(result));
-    converting.add(promise);
-    return promise;
-  };
 }
 
 function collectHooks(instance: Middleware, owner: string, hooks: ViewLayerHooks): void {

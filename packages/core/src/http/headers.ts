@@ -41,6 +41,23 @@ export class RequestHeaders {
   }
 }
 
+/** Anything but printable ASCII and tab: the rare values that need a closer look. */
+const UNUSUAL_VALUE = /[^\t\x20-\x7e]/;
+
+// Response code names the same few headers over and over (`Content-Type`, `Vary`...): their lower-case
+// forms are looked up rather than built again for every response.
+const LOWER_CASE_NAMES = new Map<string, string>();
+const MAX_REMEMBERED_NAMES = 256;
+
+function lowerCaseName(name: string): string {
+  let lower = LOWER_CASE_NAMES.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWER_CASE_NAMES.size < MAX_REMEMBERED_NAMES) LOWER_CASE_NAMES.set(name, lower);
+  }
+  return lower;
+}
+
 /** Header values a user may pass to a response: a record, or pairs. */
 export type HeadersInit = Record<string, string | number> | Iterable<readonly [string, string | number]>;
 
@@ -50,6 +67,7 @@ export type HeadersInit = Record<string, string | number> | Iterable<readonly [s
  */
 export class ResponseHeaders {
   readonly #entries = new Map<string, [name: string, value: string]>();
+  #asciiOnly = true;
 
   constructor(init?: HeadersInit) {
     if (init === undefined) return;
@@ -58,13 +76,17 @@ export class ResponseHeaders {
   }
 
   get(name: string): string | null {
-    return this.#entries.get(name.toLowerCase())?.[1] ?? null;
+    return this.#entries.get(lowerCaseName(name))?.[1] ?? null;
   }
 
   set(name: string, value: string | number): this {
-    const text = String(value);
-    if (/[\r\n]/.test(text)) throw new TypeError(`Header values can't contain newlines (got one in ${name})`);
-    this.#entries.set(name.toLowerCase(), [name, text]);
+    const text = typeof value === 'string' ? value : String(value);
+    if (UNUSUAL_VALUE.test(text)) {
+      if (/[\r\n]/.test(text))
+        throw new TypeError(`Header values can't contain newlines (got one in ${name})`);
+      if (/[\u0080-\uffff]/.test(text)) this.#asciiOnly = false;
+    }
+    this.#entries.set(lowerCaseName(name), [name, text]);
     return this;
   }
 
@@ -75,11 +97,19 @@ export class ResponseHeaders {
   }
 
   has(name: string): boolean {
-    return this.#entries.has(name.toLowerCase());
+    return this.#entries.has(lowerCaseName(name));
   }
 
   delete(name: string): boolean {
-    return this.#entries.delete(name.toLowerCase());
+    return this.#entries.delete(lowerCaseName(name));
+  }
+
+  /**
+   * Whether every value ever set was ASCII. Node writes a string body in one piece with the head,
+   * encoded as UTF-8, which would change the bytes of a Latin-1 header value; the server checks this.
+   */
+  get asciiOnly(): boolean {
+    return this.#asciiOnly;
   }
 
   get size(): number {

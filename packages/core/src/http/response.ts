@@ -17,6 +17,17 @@ export interface ResponseInit {
 const DEFAULT_CONTENT_TYPE = 'text/html; charset=utf-8';
 const EMPTY = Buffer.alloc(0);
 
+let readRawContent: (response: HttpResponse) => string | Buffer;
+
+/**
+ * The body as the server should write it: the string the response was built with (Node writes a
+ * small string body together with the head, and nothing is encoded twice) or the bytes. Internal to
+ * the server; users read `content`.
+ */
+export function contentForWire(response: HttpResponse): string | Buffer {
+  return readRawContent(response);
+}
+
 /**
  * Django's `HttpResponse`: a status, headers, cookies and a body held in memory. Subclasses set the
  * status (`HttpResponseNotFound`...) or the body (`JsonResponse`).
@@ -29,7 +40,13 @@ export class HttpResponse {
   readonly cookies: Map<string, string>;
   /** True for a response whose body is produced while it is sent. */
   readonly streaming: boolean;
-  #content: Buffer;
+  // A string stays a string until someone asks for `content`: the server can write it without an
+  // intermediate Buffer.
+  #content: Buffer | string;
+
+  static {
+    readRawContent = (response) => response.#content;
+  }
 
   constructor(content: string | Buffer = EMPTY, init: ResponseInit = {}) {
     const status = init.status ?? 200;
@@ -42,16 +59,17 @@ export class HttpResponse {
     this.headers.setDefault('Content-Type', init.contentType ?? DEFAULT_CONTENT_TYPE);
     this.cookies = new Map();
     this.streaming = false;
-    this.#content = typeof content === 'string' ? Buffer.from(content) : content;
+    this.#content = content;
   }
 
-  /** The body as bytes. */
+  /** The body as bytes (a string body is encoded as UTF-8). */
   get content(): Buffer {
+    if (typeof this.#content === 'string') this.#content = Buffer.from(this.#content);
     return this.#content;
   }
 
   set content(value: string | Buffer) {
-    this.#content = typeof value === 'string' ? Buffer.from(value) : value;
+    this.#content = value;
   }
 
   /** The body decoded as UTF-8. */

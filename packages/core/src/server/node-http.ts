@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { BadRequest, RequestDataTooBig } from '../exceptions';
 import { HttpRequest, type UpgradeContext } from '../http/request';
-import type { HttpResponse } from '../http/response';
+import { contentForWire, type HttpResponse } from '../http/response';
 import type { StreamingHttpResponse } from '../http/streaming-response';
 import type { Logger } from '../log';
 
@@ -139,13 +139,17 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, logge
     void streamBody(res, response as StreamingHttpResponse, logger);
     return;
   }
-  const hasContent = statusHasBody(response.statusCode);
-  const body = hasContent ? response.content : undefined;
-  res.writeHead(
-    response.statusCode,
-    response.reasonPhrase,
-    headerObject(response, body === undefined ? null : body.length),
-  );
+  if (!statusHasBody(response.statusCode)) {
+    res.writeHead(response.statusCode, response.reasonPhrase, headerObject(response, null));
+    res.end();
+    return;
+  }
+  let body = contentForWire(response);
+  // Node sends a string body in one piece with the head, all encoded as UTF-8: only right when the
+  // head is ASCII (a Latin-1 header value must keep its single byte).
+  if (typeof body === 'string' && !response.headers.asciiOnly) body = response.content;
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  res.writeHead(response.statusCode, response.reasonPhrase, headerObject(response, length));
   res.end(body);
 }
 
