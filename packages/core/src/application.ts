@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { responseForException, type ConversionContext } from './handler/convert';
 import { loadMiddleware, middlewareMode, type MiddlewareMode } from './handler/load';
 import { isPromiseLike } from './handler/promise';
-import type { SettledLayer } from './handler/settle';
+import { takeHeldResponse, type SettledLayer } from './handler/settle';
 import type { MaybePromise } from './handler/types';
 import type { HttpRequest, UpgradeContext } from './http/request';
 import type { HttpResponse } from './http/response';
@@ -274,8 +274,12 @@ export class Application {
       abort();
     };
     const answer = this.#dispatch(request);
-    if (isPromiseLike(answer)) answer.then(deliver, fail);
-    else deliver(answer);
+    if (!isPromiseLike(answer)) deliver(answer);
+    else {
+      const held = takeHeldResponse(answer);
+      if (held !== null) deliver(held);
+      else answer.then(deliver, fail);
+    }
   }
 
   /** Answers a request that never reached the handler (bad target, body too big). */

@@ -1,6 +1,6 @@
 import { ImproperlyConfigured, MiddlewareNotUsed } from '../exceptions';
 import type { ConversionContext } from './convert';
-import { convertExceptionToResponse, type Layer } from './settle';
+import { convertExceptionToResponse, settleLayer, type Layer, type SettledLayer } from './settle';
 import type { GetResponse, Middleware, MiddlewareEntry, MiddlewareFactory, ViewLayerHooks } from './types';
 
 /**
@@ -13,7 +13,9 @@ export function buildOnion(
   viewLayer: Layer,
   hooks: ViewLayerHooks,
   context: () => ConversionContext,
-): GetResponse {
+): SettledLayer {
+  // No entries: no middleware receives a getResponse, so the view layer need not answer with a promise.
+  if (entries.length === 0) return settleLayer(viewLayer, 'The view layer', context);
   let handler = convertExceptionToResponse(viewLayer, 'The view layer', context);
   for (let index = entries.length - 1; index >= 0; index--) {
     const entry = entries[index]!;

@@ -31,6 +31,31 @@ function remember(promise: Promise<HttpResponse>): Promise<HttpResponse> {
   return promise;
 }
 
+// The promise made last from a response already in hand, and that response. When the whole stack
+// hands back exactly this promise (pass-through layers do), the server writes the response at once
+// instead of waiting a microtask for a value it already knows.
+let lastResolved: Promise<HttpResponse> | null = null;
+let lastResolvedResponse: HttpResponse | null = null;
+
+function resolvedWith(response: HttpResponse): Promise<HttpResponse> {
+  const promise = remember(Promise.resolve(response));
+  lastResolved = promise;
+  lastResolvedResponse = response;
+  return promise;
+}
+
+/**
+ * The response `promise` already holds, when it is the last one this module made from a response in
+ * hand; else `null` (await it). Forgets the response, so it is not kept alive past its request.
+ */
+export function takeHeldResponse(promise: PromiseLike<HttpResponse>): HttpResponse | null {
+  if (promise !== lastResolved) return null;
+  const response = lastResolvedResponse;
+  lastResolved = null;
+  lastResolvedResponse = null;
+  return response;
+}
+
 function settle(
   layer: Layer,
   owner: string,
@@ -48,11 +73,11 @@ function settle(
       result = layer(request);
     } catch (error) {
       const response = responseForException(request, error, context());
-      return alwaysPromise ? remember(Promise.resolve(response)) : response;
+      return alwaysPromise ? resolvedWith(response) : response;
     }
     if (!isPromiseLike(result)) {
       const response = result ?? responseForException(request, missing(result), context());
-      return alwaysPromise ? remember(Promise.resolve(response)) : response;
+      return alwaysPromise ? resolvedWith(response) : response;
     }
     if (isSettled(result)) return result;
     const convert = (error: unknown): HttpResponse => responseForException(request, error, context());
