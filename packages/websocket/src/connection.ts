@@ -2,6 +2,12 @@ import type { Logger, WebSocketConnection as WebSocketConnectionShape } from '@m
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode, ReadyState } from './constants';
 
+const TEXT_FRAME = { binary: false };
+// The last text message received on any connection, and its bytes (see send()).
+let lastReceivedText: string | null = null;
+let lastReceivedBytes: Buffer | null = null;
+const BINARY_FRAME = { binary: true };
+
 /** A message as a view sees it: text frames as strings, binary frames as Buffers. */
 export type Message = string | Buffer;
 
@@ -26,18 +32,29 @@ export class WebSocketConnection implements WebSocketConnectionShape {
   readonly #ended: Promise<void>;
   #closeCode: number | null = null;
   #closeReason = '';
-  #lastHeard = Date.now();
+  // Whether the peer sent anything (message, ping, pong) since the last ping tick: a flag, so the
+  // message path does not read the clock.
+  #heard = false;
+  #silentTicks = 0;
   #pingTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: WebSocket, options: ConnectionOptions) {
     this.#socket = socket;
     this.#options = options;
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      this.#lastHeard = Date.now();
-      this.#deliver(isBinary ? toBuffer(data) : toBuffer(data).toString('utf8'));
+      this.#heard = true;
+      if (isBinary) {
+        this.#deliver(toBuffer(data));
+        return;
+      }
+      const bytes = toBuffer(data);
+      const text = bytes.toString('utf8');
+      lastReceivedText = text;
+      lastReceivedBytes = bytes;
+      this.#deliver(text);
     });
-    socket.on('pong', () => (this.#lastHeard = Date.now()));
-    socket.on('ping', () => (this.#lastHeard = Date.now()));
+    socket.on('pong', () => (this.#heard = true));
+    socket.on('ping', () => (this.#heard = true));
     socket.on('error', (error: Error & { code?: string }) => {
       // ws has already chosen the close code (1009 for an oversized message, 1007 for bad UTF-8...).
       options.logger.warn(
@@ -101,14 +118,37 @@ export class WebSocketConnection implements WebSocketConnectionShape {
       const state = this.#closeCode === null ? 'closing' : `closed (code ${this.#closeCode})`;
       return quietly(Promise.reject(new Error(`Cannot send on a WebSocket that is ${state}`)));
     }
-    const binary = typeof data !== 'string';
-    const payload =
-      binary && !Buffer.isBuffer(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data;
-    return quietly(
-      new Promise((resolve, reject) => {
-        this.#socket.send(payload, { binary }, (error) => (error ? reject(error) : resolve()));
-      }),
-    );
+    let payload: Buffer;
+    let options: { binary: boolean };
+    if (typeof data === 'string') {
+      // Relaying what just arrived (an echo, a chat line sent on to the room) needs no encoding: ws
+      // checked that the frame was valid UTF-8, so the bytes received are exactly the string's bytes.
+      payload = data === lastReceivedText ? lastReceivedBytes! : Buffer.from(data, 'utf8');
+      options = TEXT_FRAME;
+    } else {
+      payload = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      options = BINARY_FRAME;
+    }
+    // Declared before it is assigned: the callback reads it, and ws could call it before `new Promise`
+    // returns (then the rejection is marked handled just after).
+    let promise: Promise<void> | undefined;
+    let failedAtOnce = false;
+    // eslint-disable-next-line prefer-const
+    promise = new Promise((resolve, reject) => {
+      this.#socket.send(payload, options, (error) => {
+        if (error === undefined || error === null) {
+          resolve();
+          return;
+        }
+        // Handled before it rejects, so a send nobody awaits (a peer that just left) can't become an
+        // unhandled rejection; `await ws.send()` still throws.
+        if (promise === undefined) failedAtOnce = true;
+        else quietly(promise);
+        reject(error);
+      });
+    });
+    if (failedAtOnce) quietly(promise);
+    return promise;
   }
 
   /** Starts the closing handshake; does nothing once closing or closed. */
@@ -178,7 +218,10 @@ export class WebSocketConnection implements WebSocketConnectionShape {
 
   #startPinging(interval: number): void {
     this.#pingTimer = setInterval(() => {
-      if (Date.now() - this.#lastHeard >= 2 * interval) {
+      if (this.#heard) {
+        this.#heard = false;
+        this.#silentTicks = 0;
+      } else if (++this.#silentTicks >= 2) {
         this.#options.logger.warn(
           `WebSocket ${this.#options.path}: peer silent for ${2 * interval} ms, closing with 1001`,
         );

@@ -8,6 +8,7 @@ type Report = Record<string, unknown>;
 
 let served: Served;
 let report: Deferred<Report>;
+const relayPeers = new Set<WebSocketConnection>();
 
 function socketOf(request: HttpRequest): WebSocketConnection {
   if (request.websocket === null) throw new Error('expected request.websocket to be set');
@@ -33,6 +34,20 @@ beforeAll(async () => {
         acceptWebsocket(async (request: HttpRequest) => {
           const ws = socketOf(request);
           for await (const message of ws) await ws.send(message);
+        }),
+      ),
+      path(
+        'relay/',
+        acceptWebsocket(async (request: HttpRequest) => {
+          const ws = socketOf(request);
+          relayPeers.add(ws);
+          for await (const message of ws) {
+            if (typeof message !== 'string') continue;
+            for (const peer of relayPeers) if (peer !== ws) await peer.send(message);
+            // Same length, different text: must not go out as the bytes just received.
+            await ws.send([...message].reverse().join(''));
+          }
+          relayPeers.delete(ws);
         }),
       ),
       path(
@@ -242,6 +257,20 @@ describe('request.websocket.send()', () => {
     await client.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
     expect(await client.receive()).toEqual(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
     expect(await client.close(CloseCode.NORMAL, 'done')).toEqual({ code: CloseCode.NORMAL, reason: 'done' });
+  });
+
+  it('relays a received text message to another connection byte for byte, and sends other text as itself', async () => {
+    const alice = await connected(`${served.wsUrl}/relay/`);
+    const bob = await connected(`${served.wsUrl}/relay/`);
+    await until(() => relayPeers.size === 2);
+    await alice.send('héllo ✓ from alice');
+    expect(await bob.receive()).toBe('héllo ✓ from alice');
+    expect(await alice.receive()).toBe('ecila morf ✓ olléh');
+    await bob.send('ünïcödé');
+    expect(await alice.receive()).toBe('ünïcödé');
+    expect(await bob.receive()).toBe('édöcïnü');
+    await alice.close(CloseCode.NORMAL);
+    await bob.close(CloseCode.NORMAL);
   });
 
   it('rejects with a clear error once the connection is closed', async () => {
