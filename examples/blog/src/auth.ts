@@ -1,6 +1,7 @@
 import {
   HttpResponseRedirect,
   MiddlewareMixin,
+  wraps,
   type HttpRequest,
   type HttpResponse,
   type ViewFunction,
@@ -45,16 +46,19 @@ export function logout(request: HttpRequest): void {
   request.user = null;
 }
 
-/** Django's `@login_required`: anonymous users go to `/login/?next=<this path>`. */
+/**
+ * Django's `@login_required`: anonymous users go to `/login/?next=<this path>`. Built with `wraps`, so
+ * it keeps what other decorators said about the view (a WebSocket view stays one).
+ */
 export function loginRequired<P extends ViewParams>(
   view: (request: HttpRequest, params: P) => HttpResponse | Promise<HttpResponse>,
 ): ViewFunction<P> {
-  return (request, params) => {
+  return wraps(view)((request: HttpRequest, params: P) => {
     if (request.user === null || request.user === undefined) {
       return new HttpResponseRedirect(`/login/?next=${encodeURIComponent(request.getFullPath())}`);
     }
     return view(request, params);
-  };
+  });
 }
 
 /** A `next` target we may redirect to: a path on this site (not `//evil.example` or `javascript:`). */

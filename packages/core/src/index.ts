@@ -107,6 +107,7 @@ export {
 export { NunjucksTemplates } from './templates/nunjucks';
 export { View, HTTP_METHOD_NAMES, type ClassBasedView } from './views/generic';
 export { registerViewInspector, type ViewInspector } from './views/inspect';
+export { viewChain, wraps, type ViewLike } from './views/wraps';
 export {
   MemorySessionStore,
   Session,

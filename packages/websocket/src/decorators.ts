@@ -3,6 +3,8 @@ import {
   HttpResponseBadRequest,
   loggerOf,
   registerViewInspector,
+  viewChain,
+  wraps,
   type HttpRequest,
   type HttpResponse,
   type ViewFunction,
@@ -60,11 +62,18 @@ export function websocketInfoOf(view: object): WebSocketViewInfo | undefined {
 }
 
 registerViewInspector((view) => {
-  const viewClass = (view as { viewClass?: { prototype: object } }).viewClass;
-  const info: WebSocketViewInfo | undefined =
-    Reflect.getOwnMetadata(WEBSOCKET_MODE_KEY, view) ??
-    (viewClass ? Reflect.getMetadata(WEBSOCKET_MODE_KEY, viewClass.prototype, 'get') : undefined);
-  if (info !== undefined) viewModes.set(view, info);
+  // A wrapper made with core's wraps() (loginRequired(acceptWebsocket(chat))) is a WebSocket view too:
+  // the outer function runs first (and may answer without a handshake), the decorator's handshakes.
+  for (const candidate of viewChain(view)) {
+    const viewClass = (candidate as { viewClass?: { prototype: object } }).viewClass;
+    const info: WebSocketViewInfo | undefined =
+      Reflect.getOwnMetadata(WEBSOCKET_MODE_KEY, candidate) ??
+      (viewClass ? Reflect.getMetadata(WEBSOCKET_MODE_KEY, viewClass.prototype, 'get') : undefined);
+    if (info !== undefined) {
+      viewModes.set(view, info);
+      return;
+    }
+  }
 });
 
 /**
@@ -130,9 +139,8 @@ function wrapView(
   const wrapped = function (this: unknown, request: HttpRequest, params: ViewParams): ViewResult {
     return runWebSocketView(info, request, () => view.call(this, request, params));
   };
-  Object.defineProperty(wrapped, 'name', { value: view.name });
   Reflect.defineMetadata(WEBSOCKET_MODE_KEY, info, wrapped);
-  return wrapped;
+  return wraps(view)(wrapped);
 }
 
 function decorateMethod(

@@ -8,6 +8,7 @@ import {
   type GetResponse,
   type Settings,
   type ViewParams,
+  wraps,
 } from '@manouche/core';
 import { acceptWebsocket, CloseCode, requireWebsocket, WebSocketMiddleware } from '@manouche/websocket';
 import { overrideSettings, WebSocketTestClient } from '@manouche/testing';
@@ -89,7 +90,24 @@ async function failing(request: HttpRequest): Promise<void> {
   throw new Error('view exploded');
 }
 
+/** A login_required-style decorator built with core's wraps(): lets `?user=` through, else 403. */
+function userRequired<V extends (request: HttpRequest, params: ViewParams) => unknown>(view: V): V {
+  return wraps(view)(((request: HttpRequest, params: ViewParams) => {
+    events.push(`userRequired ${state(request)}`);
+    if (request.GET.get('user') === null) return new HttpResponseForbidden('log in first');
+    return view(request, params);
+  }) as V);
+}
+
+/** The same decorator without wraps(): the WebSocket mode of what it wraps is hidden. */
+function opaque<V extends (request: HttpRequest, params: ViewParams) => unknown>(view: V): V {
+  return ((request: HttpRequest, params: ViewParams) => view(request, params)) as V;
+}
+
 const routes = [
+  path('wrapped/', userRequired(acceptWebsocket(greet))),
+  path('wrapped-twice/', userRequired(userRequired(requireWebsocket(greet)))),
+  path('opaque/', opaque(acceptWebsocket(greet))),
   path('plain/', plainView),
   path('plain/<int:id>/', plainView),
   path('accept/', acceptWebsocket(greet)),
@@ -114,6 +132,41 @@ describe.each<Stack>(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'])('WebSocketMiddleware 
   afterEach(async () => {
     await served?.close();
     served = null;
+  });
+
+  describe('a decorated view wrapped in another decorator', () => {
+    it('built with wraps(): still a WebSocket view; the outer decorator runs before the 101', async () => {
+      const { wsUrl } = await start({ WEBSOCKET_ACCEPT_ALL: false });
+      const client = await connected(`${wsUrl}/wrapped/?user=ada`);
+      expect(await client.receive()).toBe('hi');
+      expect(events).toEqual([
+        'userRequired websocket=false upgraded=false',
+        'view websocket=true upgraded=true',
+      ]);
+      await client.closed;
+    });
+
+    it('built with wraps(): an answer from the outer decorator goes out as plain HTTP, no 101', async () => {
+      const { port } = await start({ WEBSOCKET_ACCEPT_ALL: false });
+      const raw = await rawHandshake(port, handshakeLines('/wrapped/', port));
+      expect(raw.status).toBe(403);
+      expect(raw.raw.toString('latin1')).not.toContain('101 Switching Protocols');
+      expect(events).toEqual(['userRequired websocket=false upgraded=false']);
+    });
+
+    it('built with wraps() twice over: the innermost requireWebsocket still decides', async () => {
+      const { wsUrl, url } = await start({ WEBSOCKET_ACCEPT_ALL: false });
+      const client = await connected(`${wsUrl}/wrapped-twice/?user=ada`);
+      expect(await client.receive()).toBe('hi');
+      await client.closed;
+      expect((await fetch(`${url}/wrapped-twice/?user=ada`)).status).toBe(400);
+    });
+
+    it('built without wraps(): looks undecorated, so WEBSOCKET_ACCEPT_ALL = false refuses it with 400', async () => {
+      const { wsUrl } = await start({ WEBSOCKET_ACCEPT_ALL: false });
+      expect((await refusal(`${wsUrl}/opaque/`)).status).toBe(400);
+      expect(events).toEqual([]);
+    });
   });
 
   describe('WEBSOCKET_ACCEPT_ALL', () => {

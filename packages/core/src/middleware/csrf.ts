@@ -6,6 +6,7 @@ import { patchVaryHeaders } from '../http/vary';
 import { MiddlewareMixin } from './mixin';
 import { randomString } from '../signing';
 import type { View } from '../urls/patterns';
+import { wraps } from '../views/wraps';
 
 const SECRET_LENGTH = 32;
 const TOKEN_LENGTH = 2 * SECRET_LENGTH;
@@ -92,9 +93,8 @@ export function getToken(request: HttpRequest): string {
 
 /** Marks a view as exempt from the CSRF check (Django's `@csrf_exempt`). */
 export function csrfExempt<V extends View>(view: V): V {
-  const exempt = ((request, params) => view(request, params)) as V;
-  Object.defineProperty(exempt, 'name', { value: view.name });
-  Object.assign(exempt, view, { [EXEMPT]: true });
+  const exempt = wraps(view)(((request, params) => view(request, params)) as V);
+  Object.assign(exempt, { [EXEMPT]: true });
   return exempt;
 }
 

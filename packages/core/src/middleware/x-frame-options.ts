@@ -1,6 +1,7 @@
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { View } from '../urls/patterns';
+import { wraps } from '../views/wraps';
 import { MiddlewareMixin } from './mixin';
 
 /** Responses of views wrapped in {@link xframeOptionsExempt}. */
@@ -36,8 +37,5 @@ export function xframeOptionsExempt<V extends View>(view: V): V {
     if (response != null) exemptResponses.add(response);
     return response;
   };
-  // Keep the view's name and whatever other decorators attached to it (functools.wraps does the same).
-  Object.assign(exempt, view);
-  Object.defineProperty(exempt, 'name', { value: view.name });
-  return exempt as unknown as V;
+  return wraps(view)(exempt as unknown as V);
 }
