@@ -88,7 +88,7 @@ export type {
   ViewHooks,
 } from './handler/types';
 export { MiddlewareMixin } from './middleware/mixin';
-export { AppendSlashRedirectError, CommonMiddleware } from './middleware/common';
+export { AppendSlashRedirectError, CommonMiddleware, noAppendSlash } from './middleware/common';
 export { SecurityMiddleware } from './middleware/security';
 export { XFrameOptionsMiddleware, xframeOptionsExempt } from './middleware/x-frame-options';
 export { GZipMiddleware } from './middleware/gzip';

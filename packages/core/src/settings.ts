@@ -24,6 +24,8 @@ export interface Settings {
   APPEND_SLASH?: boolean;
   /** `CommonMiddleware` redirects `example.com` to `www.example.com`. */
   PREPEND_WWW?: boolean;
+  /** `CommonMiddleware` refuses (403) a request whose `User-Agent` matches one of these. */
+  DISALLOWED_USER_AGENTS?: RegExp[];
   /** Largest request body accepted, in bytes (larger: 413). Default 2.5 MiB, as in Django. */
   DATA_UPLOAD_MAX_MEMORY_SIZE?: number;
   /** Most fields accepted in a query string or form body (more: 400). */
@@ -91,6 +93,7 @@ export type ResolvedSettings = Settings &
       | 'ALLOWED_HOSTS'
       | 'APPEND_SLASH'
       | 'PREPEND_WWW'
+      | 'DISALLOWED_USER_AGENTS'
       | 'DATA_UPLOAD_MAX_MEMORY_SIZE'
       | 'DATA_UPLOAD_MAX_NUMBER_FIELDS'
       | 'TEMPLATES'
@@ -168,6 +171,11 @@ const SPECS: Record<string, SettingSpec> = {
   },
   APPEND_SLASH: { default: true, check: isBoolean, expected: 'a boolean' },
   PREPEND_WWW: { default: false, check: isBoolean, expected: 'a boolean' },
+  DISALLOWED_USER_AGENTS: {
+    default: [],
+    check: (v) => Array.isArray(v) && v.every((item) => item instanceof RegExp),
+    expected: 'an array of regular expressions',
+  },
   SECRET_KEY: { check: (v) => typeof v === 'string' && v.length > 0, expected: 'a non-empty string' },
   SESSION_STORE: {
     check: (v) =>

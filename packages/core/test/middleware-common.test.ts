@@ -1,4 +1,4 @@
-import { CommonMiddleware, Http404, HttpResponse, path, type Settings } from '@manouche/core';
+import { CommonMiddleware, Http404, HttpResponse, noAppendSlash, path, type Settings } from '@manouche/core';
 import { overrideSettings } from '@manouche/testing';
 import { httpRequest } from './support/raw-http';
 import { serve, type Served } from './support/serve';
@@ -24,6 +24,7 @@ describe.each(STACKS)('CommonMiddleware in %s', (setting) => {
         }),
         path('item/', text('item with slash')),
         path('café/', text('accented')),
+        path('hook/', noAppendSlash(text('hook'))),
       ],
     });
   });
@@ -115,6 +116,43 @@ describe.each(STACKS)('CommonMiddleware in %s', (setting) => {
       await withSettings({ DEBUG: true }, async () => {
         const response = await httpRequest(`${served.url}/about`);
         expect(response.status).toBe(301);
+      });
+    });
+  });
+
+  describe('noAppendSlash()', () => {
+    it('keeps /hook a 404 although /hook/ resolves to a view marked with it', async () => {
+      expect((await httpRequest(`${served.url}/hook`)).status).toBe(404);
+      const marked = await httpRequest(`${served.url}/hook/`);
+      expect([marked.status, marked.text]).toEqual([200, 'hook']);
+    });
+  });
+
+  describe('DISALLOWED_USER_AGENTS', () => {
+    const agents = { DISALLOWED_USER_AGENTS: [/BadBot/i, /^curl\//g] };
+
+    it('refuses a matching User-Agent with 403 and one log line, before any redirect', async () => {
+      await withSettings(agents, async () => {
+        served.logger.lines.length = 0;
+        for (const userAgent of ['Mozilla/5.0 (compatible; badbot/2.1)', 'curl/8.5', 'curl/8.5']) {
+          const response = await httpRequest(`${served.url}/about`, { headers: { 'user-agent': userAgent } });
+          expect([userAgent, response.status]).toEqual([userAgent, 403]);
+        }
+        expect(served.logger.messages()).toEqual([
+          'Forbidden: /about (Forbidden user agent)',
+          'Forbidden: /about (Forbidden user agent)',
+          'Forbidden: /about (Forbidden user agent)',
+        ]);
+      });
+    });
+
+    it('lets other user agents, and requests without one, through', async () => {
+      await withSettings(agents, async () => {
+        const browser = await httpRequest(`${served.url}/about/`, {
+          headers: { 'user-agent': 'Mozilla/5.0' },
+        });
+        expect(browser.status).toBe(200);
+        expect((await httpRequest(`${served.url}/about/`)).status).toBe(200);
       });
     });
   });

@@ -34,6 +34,7 @@ describe('settings validation at createApp', () => {
     ['DEBUG', ['true', 1, null]],
     ['ALLOWED_HOSTS', ['localhost', [1], null, [null]]],
     ['APPEND_SLASH', ['yes', 0]],
+    ['DISALLOWED_USER_AGENTS', ['BadBot', ['BadBot'], /BadBot/, null]],
     ['DATA_UPLOAD_MAX_MEMORY_SIZE', [0, -1, 1.5, '1024', Infinity, NaN, null]],
     ['DATA_UPLOAD_MAX_NUMBER_FIELDS', [0, -5, 2.5, '100']],
     [

@@ -1,6 +1,8 @@
-import { ManoucheError } from '../exceptions';
+import { ManoucheError, PermissionDenied } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import { HttpResponsePermanentRedirect, type HttpResponse } from '../http/response';
+import type { View } from '../urls/patterns';
+import { wraps } from '../views/wraps';
 import { MiddlewareMixin } from './mixin';
 
 const NOT_FOUND = 404;
@@ -19,11 +21,14 @@ export class AppendSlashRedirectError extends ManoucheError {
 /**
  * Django's `CommonMiddleware`: URL normalisation, read from the settings on every request.
  *
+ * - `DISALLOWED_USER_AGENTS`: a request whose `User-Agent` matches one of the patterns is refused
+ *   with `PermissionDenied` (403, one log line), before anything else.
  * - `PREPEND_WWW`: a request whose host doesn't start with `www.` is redirected (301) to the same URL
  *   on `www.` + host, with the slash appended too when `APPEND_SLASH` would add it.
  * - `APPEND_SLASH`: a 404 for a path that doesn't end in `/`, doesn't resolve, and would resolve with
  *   a `/` appended, becomes a 301 to `path + '/'` (query string kept). Only 404s are looked at, so a
- *   view at `/about` keeps answering there.
+ *   view at `/about` keeps answering there, and a view marked with {@link noAppendSlash} is never
+ *   redirected to.
  *
  * With `DEBUG` on, a `POST`, `PUT` or `PATCH` that would be redirected fails with
  * {@link AppendSlashRedirectError} (500) instead, because the redirect would drop its body.
@@ -36,6 +41,14 @@ export class CommonMiddleware extends MiddlewareMixin {
 
   override processRequest(request: HttpRequest): HttpResponse | null {
     const settings = request.app!.settings;
+    if (settings.DISALLOWED_USER_AGENTS.length > 0) {
+      const userAgent = request.headers.get('user-agent');
+      if (
+        userAgent !== null &&
+        settings.DISALLOWED_USER_AGENTS.some((pattern) => matches(pattern, userAgent))
+      )
+        throw new PermissionDenied('Forbidden user agent');
+    }
     if (!settings.PREPEND_WWW) return null;
     const host = request.getHost();
     if (host === '' || host.startsWith('www.')) return null;
@@ -55,14 +68,16 @@ export class CommonMiddleware extends MiddlewareMixin {
   }
 
   /**
-   * True when `APPEND_SLASH` is on, the path doesn't end in `/`, the path doesn't resolve and the path
-   * with `/` appended does.
+   * True when `APPEND_SLASH` is on, the path doesn't end in `/`, the path doesn't resolve, and the path
+   * with `/` appended does, to a view not marked with {@link noAppendSlash}.
    */
   protected shouldRedirectWithSlash(request: HttpRequest): boolean {
     const app = request.app!;
     if (!app.settings.APPEND_SLASH || request.path.endsWith('/')) return false;
     const resolver = app.resolver;
-    return resolver.match(request.path) == null && resolver.match(`${request.path}/`) != null;
+    if (resolver.match(request.path) != null) return false;
+    const withSlash = resolver.match(`${request.path}/`) as { view: SlashMarked } | null;
+    return withSlash != null && withSlash.view.shouldAppendSlash !== false;
   }
 
   /**
@@ -82,6 +97,27 @@ export class CommonMiddleware extends MiddlewareMixin {
     }
     return path;
   }
+}
+
+/** A view's own say on `APPEND_SLASH` (Django's `should_append_slash` attribute). */
+interface SlashMarked {
+  shouldAppendSlash?: boolean;
+}
+
+/**
+ * Django's `@no_append_slash`: `CommonMiddleware` never redirects to this view by appending a slash
+ * (`/hook` stays a 404 even though `/hook/` is this view).
+ */
+export function noAppendSlash<V extends View>(view: V): V {
+  const marked = wraps(view)(((request, params) => view(request, params)) as V);
+  (marked as V & SlashMarked).shouldAppendSlash = false;
+  return marked;
+}
+
+/** `pattern` found anywhere in `text` (Python's `re.search`), whatever flags the pattern has. */
+function matches(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0; // a /g or /y pattern would otherwise resume where its last test stopped
+  return pattern.test(text);
 }
 
 function querySuffix(request: HttpRequest): string {

@@ -19,7 +19,16 @@ const converters = new Map<string, PathConverter>([
   ['str', { regex: '[^/]+', ...identity }],
   [
     'int',
-    { regex: '[0-9]+', toJs: (value: string) => Number(value), toUrl: (value: unknown) => String(value) },
+    {
+      regex: '[0-9]+',
+      // Past 2^53 a number can't hold the digits exactly: no match (404) rather than a different id.
+      toJs: (value: string) => {
+        const number = Number(value);
+        if (!Number.isSafeInteger(number)) throw new RangeError(`${value} is too large for an int parameter`);
+        return number;
+      },
+      toUrl: (value: unknown) => String(value),
+    },
   ],
   ['slug', { regex: '[-a-zA-Z0-9_]+', ...identity }],
   ['uuid', { regex: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', ...identity }],
