@@ -1,6 +1,7 @@
 import type { Logger, WebSocketConnection as WebSocketConnectionShape } from '@manouche/core';
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode, ReadyState } from './constants';
+import { WebSocketClosed } from './errors';
 
 const TEXT_FRAME = { binary: false };
 // The last text message received on any connection, and its bytes (see send()).
@@ -116,7 +117,7 @@ export class WebSocketConnection implements WebSocketConnectionShape {
   send(data: string | Buffer | Uint8Array): Promise<void> {
     if (this.#socket.readyState !== ReadyState.OPEN) {
       const state = this.#closeCode === null ? 'closing' : `closed (code ${this.#closeCode})`;
-      return quietly(Promise.reject(new Error(`Cannot send on a WebSocket that is ${state}`)));
+      return quietly(Promise.reject(new WebSocketClosed(`Cannot send on a WebSocket that is ${state}`)));
     }
     let payload: Buffer;
     let options: { binary: boolean };
@@ -144,7 +145,8 @@ export class WebSocketConnection implements WebSocketConnectionShape {
         // unhandled rejection; `await ws.send()` still throws.
         if (promise === undefined) failedAtOnce = true;
         else quietly(promise);
-        reject(error);
+        // The frame could not be written: the connection went away underneath it.
+        reject(new WebSocketClosed(`Cannot send on a WebSocket that went away: ${error.message}`));
       });
     });
     if (failedAtOnce) quietly(promise);

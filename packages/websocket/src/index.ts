@@ -15,6 +15,7 @@ export {
   type WebSocketViewOptions,
 } from './decorators';
 export { WebSocketConnection, type Message } from './connection';
+export { WebSocketClosed } from './errors';
 export { CloseCode, ReadyState, WEBSOCKET_VERSION, WEBSOCKET_MODE_KEY } from './constants';
 export { isOriginAllowed } from './handshake';
 export {

@@ -1,6 +1,6 @@
 import { path, type HttpRequest, type WebSocketConnection } from '@manouche/core';
 import { acceptWebsocket, CloseCode, ReadyState } from '@manouche/websocket';
-import { deferred, serve, until, type Deferred, type Served } from './support/serve';
+import { deferred, delay, serve, until, type Deferred, type Served } from './support/serve';
 import { connect, connected } from './support/ws-client';
 
 /** What a view saw, handed to the test. */
@@ -48,6 +48,14 @@ beforeAll(async () => {
             await ws.send([...message].reverse().join(''));
           }
           relayPeers.delete(ws);
+        }),
+      ),
+      path(
+        'send-escapes/',
+        acceptWebsocket(async (request: HttpRequest) => {
+          const ws = socketOf(request);
+          await ws.wait(); // null: the client closed
+          await ws.send('too late'); // rejects with WebSocketClosed, which the view lets escape
         }),
       ),
       path(
@@ -279,6 +287,21 @@ describe('request.websocket.send()', () => {
     const seen = await report.promise;
     expect(seen.rejected).toBe(true);
     expect(seen.message).toMatch(/Cannot send on a WebSocket that is closed \(code 1000\)/);
+  });
+
+  it('logs a send that escapes the view after the peer left as one warning (499), not a server error', async () => {
+    const before = served.logger.lines.length;
+    const client = await connected(`${served.wsUrl}/send-escapes/`);
+    await client.close(CloseCode.NORMAL);
+    await until(() => served.logger.lines.length > before);
+    await delay(50);
+    expect(served.logger.lines.slice(before)).toEqual([
+      {
+        level: 'warn',
+        message:
+          'Client Closed Request: /send-escapes/ (Cannot send on a WebSocket that is closed (code 1000))',
+      },
+    ]);
   });
 
   it('does not turn a send nobody awaits, after the peer left, into an unhandled rejection', async () => {

@@ -25,6 +25,7 @@ const LOG_LABELS: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   413: 'Request Entity Too Large',
+  499: 'Client Closed Request',
 };
 
 /**
