@@ -12,12 +12,13 @@ export class Blog {
   /** The application's channel layer (its `CHANNEL_LAYER` setting). */
   readonly channels: ChannelLayer;
   readonly comments: CommentHub;
-  readonly chat = new ChatRooms();
+  readonly chat: ChatRooms;
 
   constructor(db: Db, channels: ChannelLayer = new InMemoryChannelLayer()) {
     this.db = db;
     this.channels = channels;
     this.comments = new CommentHub(channels);
+    this.chat = new ChatRooms(channels);
     this.models = new BlogModels(db);
     this.sessions = new SqliteSessionStore(db);
   }

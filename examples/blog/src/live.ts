@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { WebSocketConnection } from '@manouche/core';
 import type { ChannelLayer } from '@manouche/websocket';
 import type { Comment } from './models';
@@ -48,17 +49,29 @@ interface Member {
   name: string;
 }
 
-/** Every post's chat room: who is in it, and broadcasting to them. */
+/**
+ * Per-post chat rooms. Messages go through the application's channel layer (group
+ * `post-<id>-chat`), so with a `RedisChannelLayer` everyone in the room gets them, whichever server
+ * process they are connected to. The presence list is this process's: it names the readers connected
+ * here (sharing it would need state beyond what a channel layer offers).
+ */
 export class ChatRooms {
+  readonly #layer: ChannelLayer;
   readonly #rooms = new Map<number, Set<Member>>();
+  // Guest names are drawn at random, so two processes don't both hand out `guest-1`.
+  readonly #prefix = randomInt(1000, 10000);
   #guests = 0;
 
-  /** A name for a reader who is not logged in: `guest-1`, `guest-2`... */
-  guestName(): string {
-    return `guest-${++this.#guests}`;
+  constructor(layer: ChannelLayer) {
+    this.#layer = layer;
   }
 
-  join(postId: number, ws: WebSocketConnection, name: string): Member {
+  /** A name for a reader who is not logged in: `guest-4821-1`, `guest-4821-2`... */
+  guestName(): string {
+    return `guest-${this.#prefix}-${++this.#guests}`;
+  }
+
+  async join(postId: number, ws: WebSocketConnection, name: string): Promise<Member> {
     let room = this.#rooms.get(postId);
     if (room === undefined) {
       room = new Set();
@@ -66,6 +79,7 @@ export class ChatRooms {
     }
     const member = { ws, name };
     room.add(member);
+    await this.#layer.groupAdd(chatGroupOf(postId), ws);
     // send() never rejects unhandled: a member who just left costs nothing.
     void ws.send(JSON.stringify({ type: 'welcome', you: name } satisfies ChatEvent));
     this.#broadcastPresence(postId);
@@ -73,6 +87,7 @@ export class ChatRooms {
   }
 
   leave(postId: number, member: Member): void {
+    void this.#layer.groupDiscard(chatGroupOf(postId), member.ws).catch(() => undefined);
     const room = this.#rooms.get(postId);
     if (room === undefined) return;
     room.delete(member);
@@ -80,22 +95,24 @@ export class ChatRooms {
     else this.#broadcastPresence(postId);
   }
 
-  /** Who is in the room, sorted, each name once (a user with two tabs open counts once). */
+  /** Who is in the room on this process, sorted, each name once (two tabs count once). */
   presence(postId: number): string[] {
     const names = new Set([...(this.#rooms.get(postId) ?? [])].map((member) => member.name));
     return [...names].sort();
   }
 
+  /** Sends a message to the room on every process; a layer that can't deliver costs the message only. */
   say(postId: number, user: string, text: string): void {
-    this.broadcast(postId, { type: 'message', user, text, at: new Date().toISOString() });
-  }
-
-  broadcast(postId: number, event: ChatEvent): void {
-    const text = JSON.stringify(event);
-    for (const member of this.#rooms.get(postId) ?? []) void member.ws.send(text);
+    const event: ChatEvent = { type: 'message', user, text, at: new Date().toISOString() };
+    this.#layer.groupSend(chatGroupOf(postId), JSON.stringify(event)).catch(() => undefined);
   }
 
   #broadcastPresence(postId: number): void {
-    this.broadcast(postId, { type: 'presence', users: this.presence(postId) });
+    const text = JSON.stringify({ type: 'presence', users: this.presence(postId) } satisfies ChatEvent);
+    for (const member of this.#rooms.get(postId) ?? []) void member.ws.send(text);
   }
+}
+
+function chatGroupOf(postId: number): string {
+  return `post-${postId}-chat`;
 }

@@ -208,12 +208,15 @@ export function blogUrls(blog: Blog): UrlConf {
     }
   }
 
-  /** A chat room per post: messages go to everyone in it, with the presence list on join/leave. */
+  /**
+   * A chat room per post: messages go to everyone in it (on every server process, through the channel
+   * layer), with this process's presence list on join/leave.
+   */
   const chat = requireWebsocket(async (request: HttpRequest, { id }: { id: number }) => {
     const ws = request.websocket!;
     if (models.getPost(id) === null) return ws.close(CLOSE_NO_SUCH_POST, 'no such post');
     const name = request.user?.username ?? blog.chat.guestName();
-    const member = blog.chat.join(id, ws, name);
+    const member = await blog.chat.join(id, ws, name);
     try {
       for await (const message of ws) {
         if (typeof message !== 'string') continue;

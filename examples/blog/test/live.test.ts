@@ -127,7 +127,7 @@ describe.each(SETTINGS)('the live views with %s', (name, base) => {
       const alice = socket('/posts/5/chat/');
       await alice.connect();
       const welcomeA = (await alice.receiveJson()) as { type: string; you: string };
-      expect(welcomeA).toMatchObject({ type: 'welcome', you: expect.stringMatching(/^guest-\d+$/) });
+      expect(welcomeA).toMatchObject({ type: 'welcome', you: expect.stringMatching(/^guest-\d+-\d+$/) });
       const a = welcomeA.you;
       expect(await alice.receiveJson()).toEqual({ type: 'presence', users: [a] });
 

@@ -6,6 +6,7 @@ import type { Application } from '@manouche/core';
 import { Client, LiveServer, WebSocketTestClient } from '@manouche/testing';
 import { RedisChannelLayer } from '@manouche/websocket';
 import { blogOf } from '../src/app';
+import type { ChatEvent } from '../src/live';
 import type { Comment } from '../src/models';
 import { csrfTokenFrom, makeApp, SETTINGS, waitFor } from './helpers';
 
@@ -42,5 +43,25 @@ describe.each(SETTINGS)('live comments across two servers with %s and a RedisCha
     expect(response.statusCode).toBe(201);
     expect(await ws.receiveJson<Comment>(2000)).toEqual(response.json());
     await ws.close();
+  });
+
+  it('delivers a chat message said on one server to a reader connected to the other', async () => {
+    const [first, second] = servers.map((server) => new WebSocketTestClient(`${server.wsUrl}/posts/1/chat/`));
+    expect((await first!.connect()).accepted).toBe(true);
+    expect((await second!.connect()).accepted).toBe(true);
+    /** The next chat message a reader gets, skipping welcome and presence events. */
+    const nextMessage = async (reader: WebSocketTestClient): Promise<ChatEvent> => {
+      for (;;) {
+        const event = await reader.receiveJson<ChatEvent>(2000);
+        if (event.type === 'message') return event;
+      }
+    };
+    await first!.send('hello from the first server');
+    expect(await nextMessage(second!)).toMatchObject({
+      type: 'message',
+      text: 'hello from the first server',
+    });
+    expect(await nextMessage(first!)).toMatchObject({ type: 'message', text: 'hello from the first server' });
+    await Promise.all([first!.close(), second!.close()]);
   });
 });
