@@ -1,4 +1,4 @@
-import fc from 'fast-check';
+import fc from './support/fast-check';
 import {
   BadRequest,
   createApp,
@@ -154,7 +154,10 @@ describe('over a real socket, generated requests', () => {
   });
 
   it('a percent-encoded path of any text reaches the view decoded, exactly', async () => {
-    const segment = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 });
+    // No newline: Django's path converter (`.+`) refuses one, and so does ours (tested in urls.test.ts).
+    const segment = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
+      .filter((text) => !text.includes('\n'));
     await fc.assert(
       fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 3 }), async (segments) => {
         const target = `/${segments.map((part) => encodeURIComponent(part)).join('/')}`;

@@ -74,6 +74,7 @@ describe('Django syntax routes', () => {
       ['/uuid/075194d3-6885-417e-a8a8-6c931e272f00/', 'uuid', '075194d3-6885-417e-a8a8-6c931e272f00'],
       ['/path/a/b/c.txt', 'path', 'a/b/c.txt'],
       ['/path/a/', 'path', 'a/'],
+      ['/path/line\u2028separator\rand return', 'path', 'line\u2028separator\rand return'],
     ])('%s matches %s and gives %p', (requestPath, label, value) => {
       expect(resolves(urls, requestPath)).toEqual({ label, params: { value } });
     });
@@ -99,6 +100,7 @@ describe('Django syntax routes', () => {
       '/uuid/075194D3-6885-417E-A8A8-6C931E272F00/',
       '/uuid/not-a-uuid/',
       '/path/',
+      '/path/a\nb',
     ])('%s matches no route', (requestPath) => {
       expect(resolves(urls, requestPath).label).toBeNull();
     });

@@ -32,7 +32,8 @@ const converters = new Map<string, PathConverter>([
   ],
   ['slug', { regex: '[-a-zA-Z0-9_]+', ...identity }],
   ['uuid', { regex: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', ...identity }],
-  ['path', { regex: '.+', ...identity }],
+  // Django's `.+`: in Python `.` is anything but a newline; in JavaScript it also misses \r, U+2028 and U+2029.
+  ['path', { regex: '[^\\n]+', ...identity }],
 ]);
 
 /** Makes `<name:param>` available in Django-syntax routes (Django's `register_converter`). */

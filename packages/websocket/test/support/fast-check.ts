@@ -1,0 +1,1 @@
+export { default } from '../../../core/test/support/fast-check';
