@@ -86,7 +86,10 @@ export class Application {
   handle(request: HttpRequest): Promise<HttpResponse> {
     const answer = this.#dispatch(request);
     return isPromiseLike(answer)
-      ? answer.then((response) => this.#finish(request, response))
+      ? answer.then(
+          (response) => this.#finish(request, response),
+          (error: unknown) => responseForException(request, error, this.#conversion),
+        )
       : this.#finish(request, answer);
   }
 
@@ -278,7 +281,11 @@ export class Application {
     else {
       const held = takeHeldResponse(answer);
       if (held !== null) deliver(held);
-      else answer.then(deliver, fail);
+      // The pipeline converts every error itself; a rejection here would be a bug, answered with 500.
+      else
+        answer.then(deliver, (error: unknown) =>
+          deliver(responseForException(request, error, this.#conversion)),
+        );
     }
   }
 

@@ -1,5 +1,5 @@
 import { path, type HttpRequest, type WebSocketConnection } from '@manouche/core';
-import { acceptWebsocket, CloseCode, ReadyState } from '@manouche/websocket';
+import { acceptWebsocket, CloseCode, ReadyState, WebSocketClosed } from '@manouche/websocket';
 import { deferred, delay, serve, until, type Deferred, type Served } from './support/serve';
 import { connect, connected } from './support/ws-client';
 
@@ -107,7 +107,12 @@ beforeAll(async () => {
             await ws.send('too late');
             return { rejected: false };
           } catch (error) {
-            return { rejected: true, message: (error as Error).message };
+            return {
+              rejected: true,
+              message: (error as Error).message,
+              isWebSocketClosed: error instanceof WebSocketClosed,
+              code: (error as WebSocketClosed).code,
+            };
           }
         }),
       ),
@@ -287,6 +292,7 @@ describe('request.websocket.send()', () => {
     const seen = await report.promise;
     expect(seen.rejected).toBe(true);
     expect(seen.message).toMatch(/Cannot send on a WebSocket that is closed \(code 1000\)/);
+    expect(seen).toMatchObject({ isWebSocketClosed: true, code: 'MNC_ERR_WEBSOCKET_CLOSED' });
   });
 
   it('logs a send that escapes the view after the peer left as one warning (499), not a server error', async () => {
