@@ -229,7 +229,7 @@ export class Application {
   }
 
   #serveUpgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const upgrade: UpgradeContext = { incoming, socket, head, upgraded: false, viewRunner: null };
+    const upgrade: UpgradeContext = { incoming, socket, head, upgraded: false };
     // Until a handshake hands the socket over; after that its owner (ws) handles and reports errors.
     socket.on('error', (error) => {
       if (!upgrade.upgraded)

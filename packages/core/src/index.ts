@@ -4,18 +4,6 @@
  */
 export { Application, createApp } from './application';
 
-/**
- * What your middleware attaches to every request, Django style (`request.user = ...`). Declare it
- * once and `HttpRequest` has it:
- *
- * ```ts
- * declare module '@manouche/core' {
- *   interface RequestState { user: User | null }
- * }
- * ```
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface RequestState {}
 export { defineSettings, KNOWN_SETTINGS, type ResolvedSettings, type Settings } from './settings';
 export {
   BadRequest,
@@ -38,6 +26,7 @@ export {
   type ResolverMatch,
   type UpgradeContext,
   type RequestApp,
+  type RequestState,
 } from './http/request';
 export {
   HttpResponse,
@@ -74,6 +63,7 @@ export { registerConverter, type PathConverter } from './urls/converters';
 export { reverse } from './urls/reverse';
 export { UrlResolver, type CompiledRoute } from './urls/resolver';
 export { middlewareMode, type MiddlewareMode } from './handler/load';
+export { setViewRunner, type ViewRunner } from './handler/view-layer';
 export { responseForException, serverError } from './handler/convert';
 export type {
   GetResponse,

@@ -1,21 +1,15 @@
 import { ImproperlyConfigured } from './exceptions';
 import type { Logger } from './log';
-import type { SessionStore } from './middleware/sessions';
-import type { MiddlewareEntry, LegacyMiddlewareClass } from './handler/types';
-import type { UrlConf } from './urls/patterns';
-import type { TemplateBackendSetting } from './templates/engine';
 
 /**
  * The settings object, Django's names as keys. Only `ROOT_URLCONF` is required; `defineSettings`
  * gives the object its type without changing it. Your own settings live beside ours.
+ *
+ * The settings whose types belong to an area are declared by that area (interface merging):
+ * `ROOT_URLCONF` by the URL patterns, `MIDDLEWARE`/`MIDDLEWARE_CLASSES` by the handler, `TEMPLATES`
+ * by the template engines, `SESSION_STORE` by the sessions. The table below validates them all.
  */
 export interface Settings {
-  /** The URL conf: `path()` and `include()` entries. */
-  ROOT_URLCONF: UrlConf;
-  /** The new-style (onion) stack; used whenever it is not `undefined`/`null`. */
-  MIDDLEWARE?: MiddlewareEntry[] | null;
-  /** The legacy stack, used only when `MIDDLEWARE` is `undefined`/`null`. */
-  MIDDLEWARE_CLASSES?: LegacyMiddlewareClass[];
   /** 500 pages carry the message and trace only when true. */
   DEBUG?: boolean;
   /** Host names the site serves; `'*'` allows all, `.example.com` a domain and its subdomains. */
@@ -30,8 +24,6 @@ export interface Settings {
   DATA_UPLOAD_MAX_MEMORY_SIZE?: number;
   /** Most fields accepted in a query string or form body (more: 400). */
   DATA_UPLOAD_MAX_NUMBER_FIELDS?: number;
-  /** Template engines, tried in order, as in Django. */
-  TEMPLATES?: TemplateBackendSetting[];
   /** Where log lines go (default: stderr). */
   LOGGER?: Logger;
   /** `[header, value]` that marks a request as HTTPS behind a proxy. */
@@ -45,7 +37,13 @@ export interface Settings {
   SECURE_REFERRER_POLICY?: string | null;
   SECURE_CROSS_ORIGIN_OPENER_POLICY?: string | null;
   SECURE_SSL_REDIRECT?: boolean;
+  /** The host HTTPS redirects go to (default: the request's own host). */
+  SECURE_SSL_HOST?: string | null;
+  /** Paths (without their leading `/`) that `SECURE_SSL_REDIRECT` leaves on HTTP: strings or `RegExp`s. */
+  SECURE_REDIRECT_EXEMPT?: Array<string | RegExp>;
   X_FRAME_OPTIONS?: string;
+  /** Check ids `manouche check` leaves out (`'manouche.W002'`). */
+  SILENCED_SYSTEM_CHECKS?: string[];
   /** Every view accepts WebSocket upgrades (needs `WebSocketMiddleware`). */
   WEBSOCKET_ACCEPT_ALL?: boolean;
   /** Origins allowed to open a WebSocket (`scheme://host[:port]`), `'*'` for all. */
@@ -57,8 +55,6 @@ export interface Settings {
   WEBSOCKET_PER_MESSAGE_DEFLATE?: boolean;
   /** Signs session cookies; required by `SessionMiddleware`. Keep it secret. */
   SECRET_KEY?: string;
-  /** Where `SessionMiddleware` keeps sessions (default: in memory). */
-  SESSION_STORE?: SessionStore;
   SESSION_COOKIE_NAME?: string;
   /** Seconds a session lives (two weeks, as in Django). */
   SESSION_COOKIE_AGE?: number;
@@ -82,49 +78,6 @@ export interface Settings {
   CHANNEL_LAYER?: { groupSend(group: string, message: string | Buffer): Promise<void> } | null;
   [setting: string]: unknown;
 }
-
-/** The settings after `createApp` filled in the defaults. */
-export type ResolvedSettings = Settings &
-  Required<
-    Pick<
-      Settings,
-      | 'MIDDLEWARE_CLASSES'
-      | 'DEBUG'
-      | 'ALLOWED_HOSTS'
-      | 'APPEND_SLASH'
-      | 'PREPEND_WWW'
-      | 'DISALLOWED_USER_AGENTS'
-      | 'DATA_UPLOAD_MAX_MEMORY_SIZE'
-      | 'DATA_UPLOAD_MAX_NUMBER_FIELDS'
-      | 'TEMPLATES'
-      | 'SECURE_CONTENT_TYPE_NOSNIFF'
-      | 'SECURE_HSTS_SECONDS'
-      | 'SECURE_HSTS_INCLUDE_SUBDOMAINS'
-      | 'SECURE_HSTS_PRELOAD'
-      | 'SECURE_SSL_REDIRECT'
-      | 'USE_X_FORWARDED_HOST'
-      | 'X_FRAME_OPTIONS'
-      | 'WEBSOCKET_ACCEPT_ALL'
-      | 'WEBSOCKET_MAX_MESSAGE_SIZE'
-      | 'WEBSOCKET_PING_INTERVAL'
-      | 'SESSION_COOKIE_NAME'
-      | 'SESSION_COOKIE_AGE'
-      | 'SESSION_COOKIE_SECURE'
-      | 'SESSION_COOKIE_HTTPONLY'
-      | 'SESSION_COOKIE_SAMESITE'
-      | 'SESSION_COOKIE_PATH'
-      | 'SESSION_SAVE_EVERY_REQUEST'
-      | 'CSRF_COOKIE_NAME'
-      | 'CSRF_COOKIE_AGE'
-      | 'CSRF_COOKIE_PATH'
-      | 'CSRF_COOKIE_SECURE'
-      | 'CSRF_COOKIE_HTTPONLY'
-      | 'CSRF_COOKIE_SAMESITE'
-      | 'CSRF_HEADER_NAME'
-      | 'CSRF_TRUSTED_ORIGINS'
-      | 'WEBSOCKET_PER_MESSAGE_DEFLATE'
-    >
-  >;
 
 /** Types a settings object (and nothing else): `export default defineSettings({ ... })`. */
 export function defineSettings<T extends Settings>(settings: T): T {
@@ -150,13 +103,35 @@ const isTemplateBackend: Check = (v) => {
   );
 };
 
-interface SettingSpec {
-  default?: unknown;
-  check: Check;
-  expected: string;
+/** The settings Manouche knows: `Settings` without the index signature that lets yours live beside. */
+type KnownSettings = {
+  [K in keyof Settings as string extends K ? never : K]-?: Exclude<Settings[K], undefined>;
+};
+
+/** How one setting is checked, and its default when it has one. */
+interface SettingSpec<T> {
+  readonly default?: T;
+  readonly check: Check;
+  /** What the setting must be, for the error message ("a boolean"). */
+  readonly expected: string;
 }
 
-const SPECS: Record<string, SettingSpec> = {
+const isPattern: Check = (v) => {
+  if (v instanceof RegExp) return true;
+  if (typeof v !== 'string') return false;
+  try {
+    new RegExp(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Every setting Manouche reads, once: its check, its default, and (from which entries have a
+ * default) the type of the resolved settings. A setting missing here does not compile.
+ */
+const SPECS = {
   ROOT_URLCONF: { check: Array.isArray, expected: 'an array of path()/include() entries' },
   MIDDLEWARE: {
     check: (v) => v === null || isFunctionArray(v),
@@ -269,7 +244,23 @@ const SPECS: Record<string, SettingSpec> = {
     expected: 'a non-negative integer (ms; 0 turns pings off)',
   },
   WEBSOCKET_PER_MESSAGE_DEFLATE: { default: false, check: isBoolean, expected: 'a boolean' },
-};
+  SECURE_SSL_HOST: { check: isStringOrNull, expected: 'a host name or null' },
+  SECURE_REDIRECT_EXEMPT: {
+    check: (v) => Array.isArray(v) && v.every(isPattern),
+    expected: 'an array of patterns (strings that compile as regular expressions, or RegExps)',
+  },
+  SILENCED_SYSTEM_CHECKS: { check: isStringArray, expected: "an array of check ids (['manouche.W002'])" },
+} satisfies { readonly [K in keyof KnownSettings]: SettingSpec<KnownSettings[K]> };
+
+type SettingsTable = typeof SPECS;
+
+/** The settings the table gives a default: always present once resolved. */
+type DefaultedSetting = {
+  [K in keyof SettingsTable]: SettingsTable[K] extends { readonly default: unknown } ? K : never;
+}[keyof SettingsTable];
+
+/** The settings after `createApp` filled in the defaults. */
+export type ResolvedSettings = Settings & Required<Pick<Settings, DefaultedSetting>>;
 
 /** The names of every setting Manouche reads (for `manouche check`'s unknown-setting warning). */
 export const KNOWN_SETTINGS: readonly string[] = Object.keys(SPECS);
@@ -288,7 +279,7 @@ export function resolveSettings(settings: Settings): ResolvedSettings {
     );
   }
   const resolved: Record<string, unknown> = { ...settings };
-  for (const [name, spec] of Object.entries(SPECS)) {
+  for (const [name, spec] of Object.entries(SPECS) as Array<[string, SettingSpec<unknown>]>) {
     const value = resolved[name];
     if (value === undefined) {
       if (spec.default !== undefined) resolved[name] = structuredCloneDefault(spec.default);

@@ -188,7 +188,11 @@ describe.each(STACKS)('SecurityMiddleware in %s', (setting) => {
 
     it('answers 500 naming SECURE_REDIRECT_EXEMPT when it is not an array', async () => {
       await withSettings(
-        { SECURE_SSL_REDIRECT: true, SECURE_REDIRECT_EXEMPT: '^health/$', DEBUG: true },
+        {
+          SECURE_SSL_REDIRECT: true,
+          SECURE_REDIRECT_EXEMPT: '^health/$' as unknown as string[],
+          DEBUG: true,
+        },
         async () => {
           const response = await httpRequest(`${served.url}/health/`);
           expect(response.status).toBe(500);

@@ -66,6 +66,22 @@ describe('settings validation at createApp', () => {
     }
   });
 
+  it.each([
+    ['SECURE_SSL_HOST', [42, ['secure.example.com'], true]],
+    ['SECURE_REDIRECT_EXEMPT', ['^health/$', [42], ['(unclosed'], null]],
+    ['SILENCED_SYSTEM_CHECKS', ['manouche.W002', [42], null]],
+  ])('refuses a wrong %s at createApp, not per request', (name, values) => {
+    for (const value of values) {
+      const settings: Settings = { ROOT_URLCONF: urls, [name]: value };
+      expect(configurationError(settings).message).toContain(name);
+    }
+  });
+
+  it('accepts every setting it knows at its own default', () => {
+    const app = createApp({ ROOT_URLCONF: urls });
+    expect(() => createApp({ ...app.settings })).not.toThrow();
+  });
+
   it('requires ROOT_URLCONF and names it', () => {
     const error = configurationError({} as Settings);
     expect(error.message).toContain('ROOT_URLCONF');

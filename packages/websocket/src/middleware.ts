@@ -1,6 +1,7 @@
 import {
   HttpResponse,
   MiddlewareMixin,
+  setViewRunner,
   type Application,
   type HttpRequest,
   type ViewFunction,
@@ -24,7 +25,7 @@ export class WebSocketMiddleware extends MiddlewareMixin {
       // Node only hands over the socket for `Connection: upgrade`; without it this can't be a handshake.
       return refuseAndLog(request, 'the request arrived without its socket, so it cannot be upgraded');
     }
-    request.upgrade.viewRunner = runView;
+    setViewRunner(request, runView);
     return null;
   }
 }

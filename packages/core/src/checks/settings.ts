@@ -2,12 +2,6 @@ import { ImproperlyConfigured } from '../exceptions';
 import { KNOWN_SETTINGS, resolveSettings, type Settings } from '../settings';
 import { error, warning, type CheckMessage } from './messages';
 
-/**
- * Settings read by Manouche (or by these checks) that `resolveSettings` does not validate; they count
- * as known for the typo warning.
- */
-const ALSO_KNOWN = ['SECURE_SSL_HOST', 'SECURE_REDIRECT_EXEMPT', 'SILENCED_SYSTEM_CHECKS'];
-
 /** How far (edits) an unknown setting may be from a known one to be reported as a likely typo. */
 const TYPO_DISTANCE = 2;
 
@@ -22,23 +16,12 @@ export function checkSettingsValid(settings: Settings): CheckMessage[] {
     if (!(caught instanceof ImproperlyConfigured)) throw caught;
     found.push(error('E001', caught.message, 'createApp() throws ImproperlyConfigured with these settings.'));
   }
-  if (typeof settings !== 'object' || settings === null) return found;
-  const silenced = settings.SILENCED_SYSTEM_CHECKS;
-  if (silenced !== undefined && !isStringArray(silenced)) {
-    found.push(
-      error(
-        'E001',
-        'The SILENCED_SYSTEM_CHECKS setting must be an array of check ids',
-        "For example ['manouche.W002'].",
-      ),
-    );
-  }
   return found;
 }
 
 /** W002: an UPPER_CASE setting Manouche does not know that is a likely typo of one it does. */
 export function checkUnknownSettings(settings: Settings): CheckMessage[] {
-  const known = new Set([...KNOWN_SETTINGS, ...ALSO_KNOWN]);
+  const known = new Set(KNOWN_SETTINGS);
   const found: CheckMessage[] = [];
   for (const key of Object.keys(settings)) {
     if (!SETTING_NAME.test(key) || known.has(key)) continue;
@@ -108,8 +91,4 @@ export function levenshtein(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }

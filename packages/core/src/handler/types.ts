@@ -43,6 +43,15 @@ export interface LegacyMiddleware extends ViewHooks {
 /** An entry of `MIDDLEWARE_CLASSES`: `new M()`. */
 export type LegacyMiddlewareClass = new () => LegacyMiddleware;
 
+declare module '../settings' {
+  interface Settings {
+    /** The new-style (onion) stack; used whenever it is not `undefined`/`null`. */
+    MIDDLEWARE?: MiddlewareEntry[] | null;
+    /** The legacy stack, used only when `MIDDLEWARE` is `undefined`/`null`. */
+    MIDDLEWARE_CLASSES?: LegacyMiddlewareClass[];
+  }
+}
+
 /** A hook bound to its instance, with the class name for error messages. */
 export interface BoundHook<F> {
   readonly owner: string;

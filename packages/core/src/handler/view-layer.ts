@@ -2,9 +2,29 @@ import { MissingResponse } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { Resolution, UrlResolver } from '../urls/resolver';
-import type { View } from '../urls/patterns';
-import type { MaybePromise, ViewLayerHooks } from './types';
+import type { View, ViewParams } from '../urls/patterns';
+import type { MaybePromise, ResponseOrNothing, ViewLayerHooks } from './types';
 import { isPromiseLike } from './promise';
+
+/** Runs a view in its place: called with the view and its parameters, answers for it. */
+export type ViewRunner = (
+  request: HttpRequest,
+  view: View,
+  params: ViewParams,
+) => MaybePromise<ResponseOrNothing>;
+
+// Per request, and only for the few that set one: a WeakMap keeps HttpRequest's shape fixed and lets
+// the request go without anyone having to forget it.
+const viewRunners = new WeakMap<HttpRequest, ViewRunner>();
+
+/**
+ * Makes the handler call `runner(request, view, params)` instead of the view, after every
+ * `processRequest`/`processView` and immediately before the view body would start. The WebSocket
+ * middleware performs the handshake there.
+ */
+export function setViewRunner(request: HttpRequest, runner: ViewRunner): void {
+  viewRunners.set(request, runner);
+}
 
 /**
  * The innermost handler, shared by both modes (Django's `_get_response`): resolve the URL, run the
@@ -35,13 +55,11 @@ export function createViewLayer(
     if (response == null) {
       try {
         if (outcome !== null && outcome.threw) throw outcome.error;
-        // An upgrade request may carry a view runner (the WebSocket middleware's): it performs the
-        // handshake here, after every processView and immediately before the view body.
-        const runner = request.upgrade?.viewRunner ?? null;
+        const runner = viewRunners.get(request);
         const result =
           outcome !== null
             ? outcome.result
-            : runner === null
+            : runner === undefined
               ? match.view(request, match.params)
               : runner(request, match.view, match.params);
         response = (isPromiseLike(result) ? await result : result) as HttpResponse | null | undefined;
@@ -77,8 +95,8 @@ export function createViewLayer(
   return function viewLayer(request) {
     const match = resolver.resolve(request.path);
     request.resolverMatch = match;
-    if (hooks.view.length > 0 || request.upgrade !== null) return viewLayerAsync(request, match, null);
-    // The common case, kept synchronous: no processView hook, no handshake, and a view that answers
+    if (hooks.view.length > 0 || viewRunners.has(request)) return viewLayerAsync(request, match, null);
+    // The common case, kept synchronous: no processView hook, no view runner, and a view that answers
     // at once with a plain response. Anything else continues on the asynchronous path, unchanged.
     let result: unknown;
     try {

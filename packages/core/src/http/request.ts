@@ -2,15 +2,12 @@ import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { BadRequest, DisallowedHost } from '../exceptions';
 import type { ResolvedSettings } from '../settings';
-import type { HttpResponse } from './response';
-import type { View, ViewParams } from '../urls/patterns';
 import { mediaType, parseMultipart, type ParsedForm, type UploadedFile } from './body';
 import { parseCookies } from './cookies';
 import { RequestHeaders, type RawHeaderValue } from './headers';
 import { isHostAllowed, splitDomainPort } from './hosts';
 import { QueryDict } from './query-dict';
 import type { WebSocketConnection } from './websocket-connection';
-import type { RequestState } from '../index';
 
 /** What the URL resolver found for a request (Django's `request.resolver_match`). */
 export interface ResolverMatch {
@@ -31,17 +28,6 @@ export interface UpgradeContext {
   readonly head: Buffer;
   /** Set by whoever wrote the `101`; from then on no HTTP bytes may be written. */
   upgraded: boolean;
-  /**
-   * When set, the handler calls this instead of the view, after every `processRequest`/`processView`:
-   * the WebSocket middleware performs the handshake there, immediately before the view body.
-   */
-  viewRunner:
-    | ((
-        request: HttpRequest,
-        view: View,
-        params: ViewParams,
-      ) => Promise<HttpResponse | null | undefined | void>)
-    | null;
 }
 
 /** The application-wide state a request can reach (set by `Application.handle`). */
@@ -71,8 +57,20 @@ export interface HttpRequestInit {
 
 const EMPTY_BODY = Buffer.alloc(0);
 
-// Interface-class merging: what users declare on `RequestState` (in the package's entry module, where
-// module augmentation can reach it) becomes part of every `HttpRequest`.
+/**
+ * What your middleware attaches to every request, Django style (`request.user = ...`). Declare it
+ * once and `HttpRequest` has it:
+ *
+ * ```ts
+ * declare module '@manouche/core' {
+ *   interface RequestState { user: User | null }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface RequestState {}
+
+// Interface-class merging: what users declare on `RequestState` becomes part of every `HttpRequest`.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface HttpRequest extends RequestState {}
 

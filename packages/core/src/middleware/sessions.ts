@@ -115,6 +115,13 @@ export class Session {
   }
 }
 
+declare module '../settings' {
+  interface Settings {
+    /** Where `SessionMiddleware` keeps sessions (default: in memory). */
+    SESSION_STORE?: SessionStore;
+  }
+}
+
 declare module '../http/request' {
   interface HttpRequest {
     /** Set by `SessionMiddleware`. */

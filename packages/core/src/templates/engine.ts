@@ -29,6 +29,13 @@ export interface TemplateBackendSetting {
   OPTIONS?: Record<string, unknown>;
 }
 
+declare module '../settings' {
+  interface Settings {
+    /** Template engines, tried in order, as in Django. */
+    TEMPLATES?: TemplateBackendSetting[];
+  }
+}
+
 /** No configured engine has a template by this name (500). */
 export class TemplateDoesNotExist extends ManoucheError {
   override readonly code: string = 'MNC_ERR_TEMPLATE_DOES_NOT_EXIST';

@@ -29,6 +29,13 @@ export interface UrlInclude {
 /** A URL conf: `ROOT_URLCONF` and what `include()` takes. */
 export type UrlConf = ReadonlyArray<UrlPattern | UrlInclude>;
 
+declare module '../settings' {
+  interface Settings {
+    /** The URL conf: `path()` and `include()` entries. */
+    ROOT_URLCONF: UrlConf;
+  }
+}
+
 /**
  * Maps `route` to `view`. A route starting with `/` is path-to-regexp syntax (`/posts/:id`) matched
  * against the whole path; any other is Django syntax (`posts/<int:id>/`) matched against the path
