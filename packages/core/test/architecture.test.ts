@@ -85,4 +85,13 @@ describe('the import graph of @manouche/core', () => {
     const importers = files.filter((file) => graph.get(file)!.includes('index.ts'));
     expect(importers).toEqual([]);
   });
+
+  it('keeps the application free of Node networking, and the server free of the application', () => {
+    const nodeNetworking = /from 'node:(http|https|http2|net|tls)'/;
+    expect(readFileSync(join(SOURCE, 'application.ts'), 'utf8')).not.toMatch(nodeNetworking);
+    const serverImportsApplication = files
+      .filter((file) => file.startsWith('server/'))
+      .filter((file) => graph.get(file)!.includes('application.ts'));
+    expect(serverImportsApplication).toEqual([]);
+  });
 });

@@ -1,112 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
-import { BadRequest, RequestDataTooBig } from '../exceptions';
-import { HttpRequest, type UpgradeContext } from '../http/request';
 import { contentForWire, type HttpResponse } from '../http/response';
 import type { StreamingHttpResponse } from '../http/streaming-response';
 import type { Logger } from '../log';
-
-/** Raised when the client goes away before its body arrived; nothing is answered. */
-export class ClientDisconnected extends Error {}
-
-/** Whether the request announces a body (most GETs do not, and skip buffering entirely). */
-export function hasBody(incoming: IncomingMessage): boolean {
-  const length = incoming.headers['content-length'];
-  return (length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined;
-}
-
-/**
- * Buffers the body, refusing more than `limit` bytes with {@link RequestDataTooBig} (checked against
- * `Content-Length` first, so an honest oversized upload is refused before it is read).
- */
-export function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(incoming.headers['content-length']);
-  if (declared > limit) {
-    return Promise.reject(
-      new RequestDataTooBig(
-        `Request body of ${declared} bytes exceeds DATA_UPLOAD_MAX_MEMORY_SIZE (${limit})`,
-      ),
-    );
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = (): void => {
-      incoming.off('data', onData);
-      incoming.off('end', onEnd);
-      incoming.off('error', onError);
-      incoming.off('close', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        reject(new RequestDataTooBig(`Request body exceeds DATA_UPLOAD_MAX_MEMORY_SIZE (${limit})`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(new ClientDisconnected(error.message));
-    };
-    const onClose = (): void => {
-      if (!incoming.complete) onError(new Error('the client disconnected before sending the whole body'));
-    };
-    incoming.on('data', onData);
-    incoming.on('end', onEnd);
-    incoming.on('error', onError);
-    incoming.on('close', onClose);
-  });
-}
-
-/**
- * Builds the `HttpRequest` for Node's message. The path is percent-decoded (Django matches decoded
- * paths); a malformed escape or an unusable request target is a {@link BadRequest}.
- */
-export function requestFromIncoming(
-  incoming: IncomingMessage,
-  body: Buffer | undefined,
-  upgrade: UpgradeContext | null,
-): HttpRequest {
-  let target = incoming.url ?? '/';
-  if (!target.startsWith('/')) {
-    // absolute-form (`GET http://host/path`), sent to proxies and accepted by servers (RFC 9112 3.2.2)
-    if (!/^https?:\/\//i.test(target))
-      throw new BadRequest(`Unusable request target ${JSON.stringify(target.slice(0, 100))}`);
-    const url = new URL(target);
-    target = url.pathname + url.search;
-  }
-  const question = target.indexOf('?');
-  const rawPath = question === -1 ? target : target.slice(0, question);
-  let path = rawPath;
-  if (rawPath.includes('%')) {
-    try {
-      path = decodeURIComponent(rawPath);
-    } catch {
-      throw new BadRequest(`Malformed percent-encoding in path ${JSON.stringify(rawPath.slice(0, 100))}`);
-    }
-  }
-  const socket = incoming.socket;
-  return new HttpRequest({
-    method: incoming.method,
-    path,
-    queryString: question === -1 ? '' : target.slice(question + 1),
-    headers: incoming.headers,
-    headersAreLowerCase: true,
-    body,
-    scheme: (socket as TLSSocket).encrypted ? 'https' : 'http',
-    remoteAddress: socket.remoteAddress,
-    serverPort: socket.localPort,
-    upgrade,
-  });
-}
 
 function headerList(response: HttpResponse, bodyLength: number | null): string[] {
   const list = response.headers.appendFlat([]);
@@ -211,7 +108,7 @@ export function writeRawResponse(socket: Duplex, response: HttpResponse): void {
 }
 
 /** A plain status-only response for a socket Node's parser refused (no request object exists). */
-export function writeBareStatus(socket: Duplex, status: number, extraHeaders = ''): void {
+export function writeBareStatus(socket: Duplex, status: number): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -219,6 +116,6 @@ export function writeBareStatus(socket: Duplex, status: number, extraHeaders = '
   const reason = STATUS_CODES[status] ?? 'Error';
   const body = `${status} ${reason}\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n${extraHeaders}Connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
