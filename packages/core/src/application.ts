@@ -8,9 +8,9 @@ import { takeHeldResponse, type SettledLayer } from './handler/settle';
 import type { MaybePromise } from './handler/types';
 import type { HttpRequest, UpgradeContext } from './http/request';
 import type { HttpResponse } from './http/response';
+import { ClientDisconnected } from './exceptions';
 import { consoleLogger, type Logger } from './log';
 import {
-  ClientDisconnected,
   hasBody,
   readBody,
   requestFromIncoming,

@@ -2,14 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { BadRequest, RequestDataTooBig } from '../exceptions';
+import { BadRequest, ClientDisconnected, RequestDataTooBig } from '../exceptions';
 import { HttpRequest, type UpgradeContext } from '../http/request';
 import { contentForWire, type HttpResponse } from '../http/response';
 import type { StreamingHttpResponse } from '../http/streaming-response';
 import type { Logger } from '../log';
-
-/** Raised when the client goes away before its body arrived; nothing is answered. */
-export class ClientDisconnected extends Error {}
 
 /** Whether the request announces a body (most GETs do not, and skip buffering entirely). */
 export function hasBody(incoming: IncomingMessage): boolean {

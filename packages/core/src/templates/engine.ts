@@ -1,4 +1,4 @@
-import { ManoucheError } from '../exceptions';
+import { TemplateDoesNotExist } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 
 /** Template variables. */
@@ -27,11 +27,6 @@ export interface TemplateBackendSetting {
   BACKEND: new (params: TemplateBackendParams) => TemplateEngine;
   DIRS?: string[];
   OPTIONS?: Record<string, unknown>;
-}
-
-/** No configured engine has a template by this name (500). */
-export class TemplateDoesNotExist extends ManoucheError {
-  override readonly code: string = 'MNC_ERR_TEMPLATE_DOES_NOT_EXIST';
 }
 
 /** Tries each engine in order, as Django's `get_template` does. */
