@@ -8,7 +8,7 @@ import { takeHeldResponse, type SettledLayer } from './handler/settle';
 import type { MaybePromise } from './handler/types';
 import type { HttpRequest, UpgradeContext } from './http/request';
 import type { HttpResponse } from './http/response';
-import { ClientDisconnected } from './exceptions';
+import { ClientDisconnected, ServerAlreadyListening } from './exceptions';
 import { consoleLogger, type Logger } from './log';
 import {
   hasBody,
@@ -136,7 +136,9 @@ export class Application {
    */
   listen(port = 8000, host = '127.0.0.1'): Promise<Server> {
     if (this.#server !== null)
-      return Promise.reject(new Error('This application is already listening; close() it first'));
+      return Promise.reject(
+        new ServerAlreadyListening('This application is already listening; close() it first'),
+      );
     const server = createServer();
     server.on('request', (incoming: IncomingMessage, res: ServerResponse) => this.#serve(incoming, res));
     server.on('upgrade', (incoming: IncomingMessage, socket: Duplex, head: Buffer) =>

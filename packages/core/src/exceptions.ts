@@ -83,7 +83,9 @@ export class ClientDisconnected extends ManoucheError {
 
 /**
  * The settings, the URL conf or the middleware stack are wrong. Raised mostly by `createApp` (bad
- * settings, URL conf or middleware options); also by `reverse()` without an application.
+ * settings, URL conf or middleware options); also by `reverse()` without an application, and by
+ * `getToken()` when `CsrfViewMiddleware` is not in the stack (as Django raises it for a missing
+ * middleware).
  */
 export class ImproperlyConfigured extends ManoucheError {
   override readonly code: string = 'MNC_ERR_IMPROPERLY_CONFIGURED';
@@ -110,11 +112,27 @@ export class TemplateDoesNotExist extends ManoucheError {
 }
 
 /**
+ * Raised when a `TemplateResponse`'s `content` is read before it was rendered (Django's
+ * `ContentNotRenderedError`); `await response.render()` first.
+ */
+export class ContentNotRenderedError extends ManoucheError {
+  override readonly code: string = 'MNC_ERR_CONTENT_NOT_RENDERED';
+}
+
+/**
  * `APPEND_SLASH` would redirect a `POST`/`PUT`/`PATCH` and lose its body. Raised by `CommonMiddleware`
  * only with `DEBUG`, so the developer sees the mistake (Django raises `RuntimeError`).
  */
 export class AppendSlashRedirectError extends ManoucheError {
   override readonly code: string = 'MNC_ERR_APPEND_SLASH_REDIRECT';
+}
+
+/**
+ * Raised (as a rejection) by `app.listen()` when the application is already listening; `close()` it
+ * first. Node's own server calls this `ERR_SERVER_ALREADY_LISTEN`.
+ */
+export class ServerAlreadyListening extends ManoucheError {
+  override readonly code: string = 'MNC_ERR_SERVER_ALREADY_LISTENING';
 }
 
 /**
