@@ -1,4 +1,4 @@
-import { createApp, type Application } from '@manouche/core';
+import { createApp, ImproperlyConfigured, type Application } from '@manouche/core';
 import { InMemoryChannelLayer, type ChannelLayer } from '@manouche/websocket';
 import { attachBlog, Blog, blogOf } from './blog';
 import { DEFAULT_DATABASE, openDatabase } from './db';
@@ -10,7 +10,7 @@ import { blogUrls } from './views';
 export function settingsFor(name: string | undefined = process.env.BLOG_SETTINGS): BlogSettings {
   if (name === undefined || name === '' || name === 'default' || name === 'settings') return modernSettings;
   if (name === 'legacy' || name === 'settings-legacy') return legacySettings;
-  throw new Error(`BLOG_SETTINGS must be "legacy" or unset, not ${JSON.stringify(name)}`);
+  throw new ImproperlyConfigured(`BLOG_SETTINGS must be "legacy" or unset, not ${JSON.stringify(name)}`);
 }
 
 /**

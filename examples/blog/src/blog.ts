@@ -1,3 +1,4 @@
+import { ImproperlyConfigured } from '@manouche/core';
 import { InMemoryChannelLayer, type ChannelLayer } from '@manouche/websocket';
 import type { Db } from './db';
 import { CommentHub, ChatRooms } from './live';
@@ -38,6 +39,6 @@ export function attachBlog(app: object, blog: Blog): void {
 /** The blog of an application (or of `request.app`). */
 export function blogOf(app: object | null): Blog {
   const blog = app === null ? undefined : blogs.get(app);
-  if (blog === undefined) throw new Error('This application was not made by createBlogApp()');
+  if (blog === undefined) throw new ImproperlyConfigured('This application was not made by createBlogApp()');
   return blog;
 }

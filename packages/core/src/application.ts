@@ -5,6 +5,7 @@ import { takeHeldResponse, type SettledLayer } from './handler/settle';
 import type { MaybePromise } from './handler/types';
 import type { HttpRequest } from './http/request';
 import type { HttpResponse } from './http/response';
+import { ServerAlreadyListening } from './exceptions';
 import { consoleLogger, type Logger } from './log';
 import { NodeServer, type HttpServer } from './server/node-server';
 import { resolveSettings, type ResolvedSettings, type Settings } from './settings';
@@ -136,7 +137,8 @@ export class Application {
    * picks a free one). Resolves once listening.
    */
   async listen(port = 8000, host = '127.0.0.1'): Promise<HttpServer> {
-    if (this.#server !== null) throw new Error('This application is already listening; close() it first');
+    if (this.#server !== null)
+      throw new ServerAlreadyListening('This application is already listening; close() it first');
     const server = new NodeServer(this);
     this.#server = server;
     try {

@@ -6,7 +6,12 @@ export { Application, createApp } from './application';
 
 export { defineSettings, KNOWN_SETTINGS, type ResolvedSettings, type Settings } from './settings';
 export {
+  AppendSlashRedirectError,
   BadRequest,
+  BadSignature,
+  ClientDisconnected,
+  CommandError,
+  ContentNotRenderedError,
   DisallowedHost,
   Http404,
   ImproperlyConfigured,
@@ -16,7 +21,9 @@ export {
   NoReverseMatch,
   PermissionDenied,
   RequestDataTooBig,
+  ServerAlreadyListening,
   SuspiciousOperation,
+  TemplateDoesNotExist,
   statusOfError,
 } from './exceptions';
 export { consoleLogger, type Logger } from './log';
@@ -78,7 +85,7 @@ export type {
   ViewHooks,
 } from './handler/types';
 export { MiddlewareMixin } from './middleware/mixin';
-export { AppendSlashRedirectError, CommonMiddleware, noAppendSlash } from './middleware/common';
+export { CommonMiddleware, noAppendSlash } from './middleware/common';
 export { SecurityMiddleware } from './middleware/security';
 export { XFrameOptionsMiddleware, xframeOptionsExempt } from './middleware/x-frame-options';
 export { GZipMiddleware } from './middleware/gzip';
@@ -86,7 +93,6 @@ export { patchVaryHeaders } from './http/vary';
 export { AccessLogMiddleware, loggerOf } from './middleware/access-log';
 export { TemplateResponse } from './templates/template-response';
 export {
-  TemplateDoesNotExist,
   TemplateEngines,
   type Template,
   type TemplateBackendParams,
@@ -106,5 +112,5 @@ export {
   type SessionStore,
 } from './middleware/sessions';
 export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken } from './middleware/csrf';
-export { BadSignature, Signer, randomString } from './signing';
+export { Signer, randomString } from './signing';
 export { runChecks, type CheckMessage } from './checks';

@@ -1,8 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ImproperlyConfigured } from './exceptions';
-
-/** A signature that doesn't match, or a value too old (Django's `BadSignature`/`SignatureExpired`). */
-export class BadSignature extends Error {}
+import { BadSignature, ImproperlyConfigured } from './exceptions';
 
 const SEPARATOR = ':';
 

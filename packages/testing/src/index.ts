@@ -13,5 +13,6 @@ export {
   type WebSocketTestClientOptions,
 } from './websocket-client';
 export { overrideSettings } from './override-settings';
+export { LiveServerNotStarted, WebSocketAlreadyConnected } from './errors';
 export { CookieJar } from './cookie-jar';
 export { buildRequest, encodeForm, TEST_HOST, type RequestData, type RequestOptions } from './build-request';

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Application } from '@manouche/core';
+import { LiveServerNotStarted } from './errors';
 
 /**
  * Django's `LiveServerTestCase` server: the application on an ephemeral port of 127.0.0.1.
@@ -32,7 +33,8 @@ export class LiveServer {
   }
 
   get port(): number {
-    if (this.#port === null) throw new Error('The LiveServer is not started: await server.start() first');
+    if (this.#port === null)
+      throw new LiveServerNotStarted('The LiveServer is not started: await server.start() first');
     return this.#port;
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { type RawData } from 'ws';
+import { WebSocketAlreadyConnected } from './errors';
 
 /** Options of the client. */
 export interface WebSocketTestClientOptions {
@@ -69,7 +70,7 @@ export class WebSocketTestClient {
   /** Opens the connection; resolves whether or not the server accepted. */
   connect(options: ConnectOptions = {}): Promise<ConnectResult> {
     if (this.#socket !== null)
-      return Promise.reject(new Error('connect() was already called on this client'));
+      return Promise.reject(new WebSocketAlreadyConnected('connect() was already called on this client'));
     const socket = new WebSocket(this.url, options.subprotocols ?? [], {
       headers: options.headers,
       origin: options.origin,

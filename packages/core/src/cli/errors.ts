@@ -4,17 +4,3 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** The command line itself is wrong (unknown command or option, bad address). */
 export const EXIT_USAGE = 2;
-
-/**
- * Django's `CommandError`: a failure the command explains in one message (printed as `Error: ...`,
- * without a trace), exiting with `exitCode`.
- */
-export class CommandError extends Error {
-  readonly exitCode: number;
-
-  constructor(message: string, exitCode: number = EXIT_FAILURE) {
-    super(message);
-    this.name = 'CommandError';
-    this.exitCode = exitCode;
-  }
-}

@@ -5,9 +5,9 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CheckLevel } from '../checks/messages';
-import { ManoucheError } from '../exceptions';
+import { CommandError, ManoucheError } from '../exceptions';
 import { checkCommand } from './check';
-import { CommandError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
 import { routesCommand } from './routes';
 import { runserverCommand, version } from './runserver';
 import { SETTINGS_ENV_VAR, settingsSpecifier } from './settings-module';

@@ -1,7 +1,8 @@
+import { CommandError } from '../exceptions';
 import type { Settings } from '../settings';
 import type { View } from '../urls/patterns';
 import { UrlResolver, type CompiledRoute } from '../urls/resolver';
-import { CommandError, EXIT_OK } from './errors';
+import { EXIT_OK } from './errors';
 import { loadSettings } from './settings-module';
 
 /** One row of `manouche routes`. */

@@ -4,8 +4,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createApp, type Application } from '../application';
+import { CommandError } from '../exceptions';
 import { runAndPrintChecks } from './check';
-import { CommandError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
 import { loadSettings, locateSettingsModule } from './settings-module';
 import { watchTree } from './watch';
 

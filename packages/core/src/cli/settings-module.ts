@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CommandError } from '../exceptions';
 import type { Settings } from '../settings';
-import { CommandError, EXIT_USAGE } from './errors';
+import { EXIT_USAGE } from './errors';
 
 /** Django's `DJANGO_SETTINGS_MODULE`: used when `--settings` is not given. */
 export const SETTINGS_ENV_VAR = 'MANOUCHE_SETTINGS_MODULE';

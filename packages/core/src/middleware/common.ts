@@ -1,4 +1,4 @@
-import { ManoucheError, PermissionDenied } from '../exceptions';
+import { AppendSlashRedirectError, PermissionDenied } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import { HttpResponsePermanentRedirect, type HttpResponse } from '../http/response';
 import type { View } from '../urls/patterns';
@@ -9,14 +9,6 @@ const NOT_FOUND = 404;
 
 /** Methods whose body a browser would drop when following a redirect. */
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
-
-/**
- * `APPEND_SLASH` would redirect a `POST`/`PUT`/`PATCH` and lose its body; raised only with `DEBUG`, so
- * the developer sees the mistake (Django raises `RuntimeError`). Becomes a 500.
- */
-export class AppendSlashRedirectError extends ManoucheError {
-  override readonly code: string = 'MNC_ERR_APPEND_SLASH_REDIRECT';
-}
 
 /**
  * Django's `CommonMiddleware`: URL normalisation, read from the settings on every request.

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { ImproperlyConfigured } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import { HttpResponseForbidden, type HttpResponse } from '../http/response';
 import { loggerOf } from './access-log';
@@ -82,7 +83,7 @@ export class CsrfViewMiddleware extends MiddlewareMixin {
 /**
  * The token to put in a form (`<input type="hidden" name="csrfmiddlewaretoken" value="...">`) or an
  * `X-CSRFToken` header. Creates the secret (and sets the cookie on the response) when the client has
- * none. Needs `CsrfViewMiddleware`.
+ * none. Needs `CsrfViewMiddleware`: without it, throws `ImproperlyConfigured`.
  */
 export function getToken(request: HttpRequest): string {
   const state = stateOf(request);
@@ -101,7 +102,7 @@ export function csrfExempt<V extends View>(view: V): V {
 function stateOf(request: HttpRequest): CsrfState {
   const state = states.get(request);
   if (state === undefined)
-    throw new Error('getToken() needs CsrfViewMiddleware in MIDDLEWARE or MIDDLEWARE_CLASSES');
+    throw new ImproperlyConfigured('getToken() needs CsrfViewMiddleware in MIDDLEWARE or MIDDLEWARE_CLASSES');
   return state;
 }
 

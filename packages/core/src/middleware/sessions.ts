@@ -1,8 +1,9 @@
+import { BadSignature } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import { patchVaryHeaders } from '../http/vary';
 import { MiddlewareMixin } from './mixin';
-import { BadSignature, randomString, Signer } from '../signing';
+import { randomString, Signer } from '../signing';
 
 /** A session's data: JSON-serializable values by key. */
 export type SessionData = Record<string, unknown>;

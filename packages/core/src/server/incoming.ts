@@ -1,10 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { BadRequest, RequestDataTooBig } from '../exceptions';
+import { BadRequest, ClientDisconnected, RequestDataTooBig } from '../exceptions';
 import { HttpRequest, type UpgradeContext } from '../http/request';
-
-/** Raised when the client goes away before its body arrived; nothing is answered. */
-export class ClientDisconnected extends Error {}
 
 /** Whether the request announces a body (most GETs do not, and skip buffering entirely). */
 export function hasBody(incoming: IncomingMessage): boolean {

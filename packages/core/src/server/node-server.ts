@@ -5,7 +5,8 @@ import type { HttpRequest, UpgradeContext } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
-import { ClientDisconnected, hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
+import { ClientDisconnected } from '../exceptions';
+import { hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
 import { writeBareStatus, writeRawResponse, writeResponse } from './outgoing';
 
 export type { Server as HttpServer } from 'node:http';

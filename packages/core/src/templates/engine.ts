@@ -1,4 +1,4 @@
-import { ManoucheError } from '../exceptions';
+import { TemplateDoesNotExist } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 
 /** Template variables. */
@@ -34,11 +34,6 @@ declare module '../settings' {
     /** Template engines, tried in order, as in Django. */
     TEMPLATES?: TemplateBackendSetting[];
   }
-}
-
-/** No configured engine has a template by this name (500). */
-export class TemplateDoesNotExist extends ManoucheError {
-  override readonly code: string = 'MNC_ERR_TEMPLATE_DOES_NOT_EXIST';
 }
 
 /** Tries each engine in order, as Django's `get_template` does. */

@@ -1,12 +1,7 @@
 import nunjucks from 'nunjucks';
+import { TemplateDoesNotExist } from '../exceptions';
 import type { HttpRequest } from '../http/request';
-import {
-  TemplateDoesNotExist,
-  type Template,
-  type TemplateBackendParams,
-  type TemplateContext,
-  type TemplateEngine,
-} from './engine';
+import type { Template, TemplateBackendParams, TemplateContext, TemplateEngine } from './engine';
 
 /**
  * The Nunjucks backend: Jinja2 syntax, close to Django's templates. Autoescaping is on. `OPTIONS` go

@@ -1,3 +1,4 @@
+import { ContentNotRenderedError } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import { HttpResponse, type ResponseInit } from '../http/response';
 import { TemplateEngines, type Template, type TemplateContext, type TemplateEngine } from './engine';
@@ -39,7 +40,8 @@ export class TemplateResponse extends HttpResponse {
   }
 
   override get content(): Buffer {
-    if (!this.#rendered) throw new Error('The response content must be rendered before it can be accessed.');
+    if (!this.#rendered)
+      throw new ContentNotRenderedError('The response content must be rendered before it can be accessed.');
     return super.content;
   }
 
