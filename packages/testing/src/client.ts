@@ -115,9 +115,6 @@ export class Client {
     const request = buildRequest(method, path, data, { ...options, headers });
     const response = (await this.#app.handle(request)) as TestResponse;
     this.cookies.store(response.cookies.values());
-    const template = response as TestResponse & { template?: string | Template; context?: TemplateContext };
-    response.template = template.template;
-    response.context = template.context;
     response.redirectChain = [];
     return response;
   }

@@ -109,8 +109,8 @@ export class WebSocketTestClient {
     });
   }
 
-  /** Sends a text frame for a string, a binary frame for bytes. */
-  send(data: string | Buffer | Uint8Array): Promise<void> {
+  /** Sends a text frame for a string, a binary frame for bytes; rejects when the socket is not open. */
+  async send(data: string | Buffer | Uint8Array): Promise<void> {
     const socket = this.#open('send');
     return new Promise((resolve, reject) =>
       socket.send(data, { binary: typeof data !== 'string' }, (error) => (error ? reject(error) : resolve())),

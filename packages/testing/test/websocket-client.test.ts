@@ -322,13 +322,13 @@ describe('WebSocketTestClient', () => {
     it('rejects send after the close, naming the close code', async () => {
       const ws = await connected('/boom/');
       await ws.closed;
-      await expect(async () => ws.send('late')).rejects.toThrow(
+      await expect(ws.send('late')).rejects.toThrow(
         'expected an open socket to send, the socket closed with 1011',
       );
     });
 
     it('rejects send before connect()', async () => {
-      await expect(async () => client('/echo/').send('early')).rejects.toThrow('call connect() first');
+      await expect(client('/echo/').send('early')).rejects.toThrow('call connect() first');
     });
 
     it('resolves `closed` with 1001 when the live server stops', async () => {

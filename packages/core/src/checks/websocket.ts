@@ -6,7 +6,7 @@ import { error, isClassNamed, type CheckMessage } from './messages';
  * A static property a middleware class may set to say it performs WebSocket handshakes, for a class
  * not named (or derived from) `WebSocketMiddleware`: `static [Symbol.for('manouche.websocketMiddleware')] = true`.
  */
-export const WEBSOCKET_MIDDLEWARE_MARKER: unique symbol = Symbol.for('manouche.websocketMiddleware');
+const WEBSOCKET_MIDDLEWARE_MARKER: unique symbol = Symbol.for('manouche.websocketMiddleware');
 
 /** E002: `WEBSOCKET_ACCEPT_ALL` without `WebSocketMiddleware` in the active stack: no view would upgrade. */
 export function checkWebsocketMiddleware(settings: Settings): CheckMessage[] {
