@@ -302,7 +302,46 @@ describe('HttpRequest in process', () => {
 
   it('treats a GET with Upgrade: websocket as a WebSocket request', () => {
     expect(new HttpRequest({ headers: { Upgrade: 'WebSocket' } }).isWebsocket()).toBe(true);
-    expect(new HttpRequest({ method: 'POST', headers: { Upgrade: 'websocket' } }).isWebsocket()).toBe(false);
+  });
+
+  describe('isWebsocket(): the request asks for a WebSocket', () => {
+    const asks = (headers: Record<string, string>, method = 'GET'): boolean =>
+      new HttpRequest({ method, headers }).isWebsocket();
+
+    it.each(['websocket', 'h2c, websocket', 'websocket, h2c', 'foo,websocket', ' websocket '])(
+      'is true when the Upgrade tokens include websocket (%j)',
+      (upgrade) => {
+        expect(asks({ Upgrade: upgrade })).toBe(true);
+      },
+    );
+
+    it.each(['WebSocket', 'WEBSOCKET', 'h2c, WebSocket'])('ignores the case of the token (%j)', (upgrade) => {
+      expect(asks({ Upgrade: upgrade })).toBe(true);
+    });
+
+    it.each(['POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD'])(
+      'is true whatever the method (%s), so the package can refuse it',
+      (method) => {
+        expect(asks({ Upgrade: 'websocket' }, method)).toBe(true);
+      },
+    );
+
+    it('is false without an Upgrade header, even with the other handshake headers', () => {
+      expect(
+        asks({
+          Connection: 'Upgrade',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'Sec-WebSocket-Version': '13',
+        }),
+      ).toBe(false);
+    });
+
+    it.each(['h2c', 'websockets', 'x-websocket', 'web socket', ''])(
+      'is false when no token is exactly websocket (Upgrade: %j)',
+      (upgrade) => {
+        expect(asks({ Upgrade: upgrade })).toBe(false);
+      },
+    );
   });
 
   it('ignores the charset parameter when deciding a body is a form', async () => {

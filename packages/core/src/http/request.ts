@@ -200,9 +200,17 @@ export class HttpRequest {
     return value === secureValue;
   }
 
-  /** True for a WebSocket handshake (`GET` with `Upgrade: websocket`). */
+  /**
+   * True when the request asks for a WebSocket: one of the comma-separated tokens of its `Upgrade`
+   * header is `websocket`, in any case, whatever the method. This is the one test of "is this a
+   * WebSocket handshake": `@manouche/websocket` treats exactly these requests as handshakes, upgrading
+   * or refusing them (a `POST`, or a missing `Sec-WebSocket-Key`, gets 400), so a middleware that
+   * checks it sees every request the package handles. `request.websocket` is set only once the
+   * handshake is accepted.
+   */
   isWebsocket(): boolean {
-    return this.method === 'GET' && this.headers.get('upgrade')?.toLowerCase() === 'websocket';
+    const upgrade = this.headers.get('upgrade');
+    return upgrade !== null && upgrade.split(',').some((token) => token.trim().toLowerCase() === 'websocket');
   }
 
   /**
