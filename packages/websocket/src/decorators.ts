@@ -11,7 +11,6 @@ import {
   type ViewParams,
 } from '@manouche/core';
 import { WEBSOCKET_MODE_KEY } from './constants';
-import { claimsWebsocket } from './handshake';
 import { acceptHandshake, serveConnection } from './upgrade';
 
 /** `accept`: plain HTTP and WebSocket on one URL; `require`: WebSocket only (plain HTTP gets 400). */
@@ -166,7 +165,7 @@ export async function runWebSocketView(
   body: () => HttpResponse | void | Promise<HttpResponse | void>,
 ): ViewResult {
   if (request.websocket !== null) return body(); // already accepted by whoever serves it
-  if (!claimsWebsocket(request)) {
+  if (!request.isWebsocket()) {
     if (info.mode === 'require') {
       loggerOf(request).warn(
         `Bad Request: ${request.path} requires a WebSocket; a plain ${request.method} request got 400`,

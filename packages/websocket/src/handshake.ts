@@ -8,18 +8,6 @@ import {
 } from '@manouche/core';
 import { HandshakeStatus, WEBSOCKET_VERSION } from './constants';
 
-/** Whether the request asks for a WebSocket (an `Upgrade: websocket` header, whatever else is wrong). */
-export function claimsWebsocket(request: HttpRequest): boolean {
-  const upgrade = request.headers.get('upgrade');
-  return (
-    upgrade !== null &&
-    upgrade
-      .toLowerCase()
-      .split(',')
-      .some((token) => token.trim() === 'websocket')
-  );
-}
-
 const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
 
 /**

@@ -8,7 +8,7 @@ import {
   type ViewParams,
 } from '@manouche/core';
 import { websocketInfoOf, runWebSocketView, type WebSocketViewInfo } from './decorators';
-import { claimsWebsocket, refuseAndLog } from './handshake';
+import { refuseAndLog } from './handshake';
 
 const ACCEPT_ALL: WebSocketViewInfo = { mode: 'accept', protocols: [] };
 
@@ -20,7 +20,7 @@ const ACCEPT_ALL: WebSocketViewInfo = { mode: 'accept', protocols: [] };
  */
 export class WebSocketMiddleware extends MiddlewareMixin {
   override processRequest(request: HttpRequest): HttpResponse | null {
-    if (!claimsWebsocket(request)) return null;
+    if (!request.isWebsocket()) return null;
     if (request.upgrade === null) {
       // Node only hands over the socket for `Connection: upgrade`; without it this can't be a handshake.
       return refuseAndLog(request, 'the request arrived without its socket, so it cannot be upgraded');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { HttpResponse, path, type HttpRequest, type Settings } from '@manouche/core';
+import { HttpResponse, MiddlewareMixin, path, type HttpRequest, type Settings } from '@manouche/core';
 import { acceptWebsocket, CloseCode, WebSocketMiddleware } from '@manouche/websocket';
 import { overrideSettings } from '@manouche/testing';
 import {
@@ -309,6 +309,77 @@ describe('Origin checks', () => {
       const patch = { WEBSOCKET_ALLOWED_ORIGINS: ['https://app.example'] };
       expect(await overrideSettings(served.app, patch, status)).toBe(101);
       expect(await status()).toBe(403);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+describe('request.isWebsocket(), the one test of "is this a handshake"', () => {
+  /** The cases a middleware saw as plain HTTP, by their X-Case header. */
+  const seenAsPlain: string[] = [];
+
+  /** A middleware that does its plain-HTTP work (here: noting the case) on all but WebSocket requests. */
+  class SkipsWebsockets extends MiddlewareMixin {
+    override processRequest(request: HttpRequest): null {
+      if (!request.isWebsocket()) seenAsPlain.push(request.headers.get('x-case')!);
+      return null;
+    }
+  }
+
+  /** Plain HTTP gets a body; an accepted WebSocket closes at once with 1000. */
+  async function plainOrClose(request: HttpRequest): Promise<HttpResponse | void> {
+    if (request.websocket === null) return new HttpResponse('plain');
+  }
+
+  // [case, method, header changes to a valid handshake]
+  const cases: Array<[string, string, Record<string, string | null>]> = [
+    ['valid', 'GET', {}],
+    ['Upgrade in capitals', 'GET', { Upgrade: 'WebSocket' }],
+    ['Upgrade token list', 'GET', { Upgrade: 'h2c, websocket' }],
+    ['POST', 'POST', { 'Content-Length': '0' }],
+    ['PUT', 'PUT', { 'Content-Length': '0' }],
+    ['no Sec-WebSocket-Key', 'GET', { 'Sec-WebSocket-Key': null }],
+    ['version 8', 'GET', { 'Sec-WebSocket-Version': '8' }],
+    ['no Connection: upgrade', 'GET', { Connection: 'keep-alive' }],
+    ['Upgrade: h2c', 'GET', { Upgrade: 'h2c' }],
+    ['no Upgrade', 'GET', { Upgrade: null }],
+  ];
+
+  it('lets a middleware that skips them skip exactly the requests the package upgrades or refuses', async () => {
+    const served = await serve({
+      ROOT_URLCONF: [path('either/', acceptWebsocket(plainOrClose))],
+      MIDDLEWARE: [SkipsWebsockets, WebSocketMiddleware],
+    });
+    try {
+      const outcomes: Record<string, 'upgraded' | 'refused' | 'plain' | 'other'> = {};
+      for (const [name, method, changes] of cases) {
+        served.logger.lines.splice(0);
+        const lines = handshakeLines('/either/', served.port, { ...changes, 'X-Case': name }, method);
+        const result = await rawHandshake(served.port, lines);
+        const refused = served.logger.lines.some((line) =>
+          /handshake to \/either\/ refused/.test(line.message),
+        );
+        if (result.status === 101) outcomes[name] = 'upgraded';
+        else if (refused) outcomes[name] = 'refused';
+        else if (result.status === 200 && result.rest.toString('utf8') === 'plain') outcomes[name] = 'plain';
+        else outcomes[name] = 'other';
+      }
+      expect(outcomes).toEqual({
+        valid: 'upgraded',
+        'Upgrade in capitals': 'upgraded',
+        'Upgrade token list': 'refused', // by ws: it wants Upgrade to be exactly websocket
+        POST: 'refused',
+        PUT: 'refused',
+        'no Sec-WebSocket-Key': 'refused',
+        'version 8': 'refused',
+        'no Connection: upgrade': 'refused',
+        'Upgrade: h2c': 'plain',
+        'no Upgrade': 'plain',
+      });
+      // The middleware did its plain-HTTP work on exactly the requests the package left alone.
+      const plain = Object.keys(outcomes).filter((name) => outcomes[name] === 'plain');
+      expect(seenAsPlain).toEqual(plain);
     } finally {
       await served.close();
     }
