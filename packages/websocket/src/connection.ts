@@ -1,6 +1,18 @@
-import type { Logger, WebSocketConnection as WebSocketConnectionShape } from '@manouche/core';
+/**
+ * A WebSocket connection's whole life, once handshake.ts has opened it: `request.websocket`
+ * ({@link WebSocketConnection}), the view body run on it ({@link serveConnection}: closed with 1000
+ * when it returns, 1011 when it throws), and the open connections of each application, closed with
+ * 1001 by `Application.close()` ({@link trackConnection}).
+ */
+import {
+  HttpResponse,
+  type Application,
+  type HttpRequest,
+  type Logger,
+  type WebSocketConnection as WebSocketConnectionShape,
+} from '@manouche/core';
 import type { RawData, WebSocket } from 'ws';
-import { CloseCode, ReadyState } from './constants';
+import { CloseCode, HandshakeStatus, ReadyState } from './constants';
 import { WebSocketClosed } from './errors';
 
 const TEXT_FRAME = { binary: false };
@@ -255,4 +267,79 @@ function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
+}
+
+// The view on the connection -----------------------------------------------------------------------
+
+/**
+ * Runs a WebSocket view's body on the connection handshake.ts accepted: the view returning closes
+ * with 1000, the view throwing closes with 1011 and rethrows (so `processException` sees it). Resolves,
+ * once the connection has ended, to the `101` response the outgoing middleware sees.
+ */
+export async function serveConnection(request: HttpRequest, body: () => unknown): Promise<HttpResponse> {
+  const connection = request.websocket as WebSocketConnection;
+  try {
+    await body();
+  } catch (error) {
+    connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    await connection.ended;
+    throw error;
+  }
+  connection.close(CloseCode.NORMAL);
+  await connection.ended;
+  return switchingProtocols(connection);
+}
+
+/** The `101` as the outgoing middleware sees it; never written (ws wrote the real one). */
+function switchingProtocols(connection: WebSocketConnection): HttpResponse {
+  const response = new HttpResponse('', { status: HandshakeStatus.SWITCHING_PROTOCOLS });
+  response.headers.delete('Content-Type');
+  response.headers.set('Upgrade', 'websocket');
+  response.headers.set('Connection', 'Upgrade');
+  if (connection.protocol) response.headers.set('Sec-WebSocket-Protocol', connection.protocol);
+  return response;
+}
+
+// The open connections of each application ---------------------------------------------------------
+
+/** How long `Application.close()` waits for peers to answer the 1001 close frame before dropping them. */
+export const CLOSE_TIMEOUT_MS = 5000;
+
+const openConnections = new WeakMap<Application, Set<WebSocketConnection>>();
+
+/**
+ * Counts `connection` among `app`'s open connections until it ends. The first one registers the
+ * application's `onClose` hook, which closes them all with 1001.
+ */
+export function trackConnection(app: Application, connection: WebSocketConnection): void {
+  const open = openConnections.get(app) ?? startTracking(app);
+  open.add(connection);
+  void connection.ended.then(() => open.delete(connection));
+}
+
+/** The first connection of `app`: its set of open connections, and the hook that closes them. */
+function startTracking(app: Application): Set<WebSocketConnection> {
+  const open = new Set<WebSocketConnection>();
+  openConnections.set(app, open);
+  app.onClose(() => closeAll(open));
+  return open;
+}
+
+/**
+ * `Application.close()`: every open WebSocket gets a close frame with 1001 ("going away"); a peer that
+ * has not answered it within CLOSE_TIMEOUT_MS is dropped, so close() never hangs on one.
+ */
+async function closeAll(connections: Set<WebSocketConnection>): Promise<void> {
+  const open = [...connections];
+  for (const connection of open) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
+  const ended = Promise.all(open.map((connection) => connection.ended));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+    timer.unref();
+  });
+  await Promise.race([ended, timeout]);
+  clearTimeout(timer);
+  for (const connection of open) connection.terminate();
+  await ended;
 }

@@ -11,7 +11,8 @@ import {
   type ViewParams,
 } from '@manouche/core';
 import { WEBSOCKET_MODE_KEY } from './constants';
-import { acceptHandshake, serveConnection } from './upgrade';
+import { serveConnection } from './connection';
+import { acceptHandshake } from './upgrade';
 
 /** `accept`: plain HTTP and WebSocket on one URL; `require`: WebSocket only (plain HTTP gets 400). */
 export type WebSocketMode = 'accept' | 'require';

@@ -7,58 +7,40 @@ import {
 } from '@manouche/core';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WebSocketConnection } from './connection';
-import { CloseCode, HandshakeStatus } from './constants';
+import { trackConnection, WebSocketConnection } from './connection';
+import { HandshakeStatus } from './constants';
 import { chooseProtocol, HandshakeRefusal, logRefusal, refuseAndLog } from './handshake';
 
-/** Per-application state: one `ws` server per option set, and the open connections. */
-interface AppState {
-  readonly servers: Map<string, WebSocketServer>;
-  readonly connections: Set<WebSocketConnection>;
-}
+/** Each application's `ws` servers (noServer mode), one per option set. */
+const serversByApp = new WeakMap<Application, Map<string, WebSocketServer>>();
 
-const states = new WeakMap<object, AppState>();
-
-/** How long `Application.close()` waits for peers to answer the 1001 close frame before dropping them. */
-export const CLOSE_TIMEOUT_MS = 5000;
 const CHOSEN_PROTOCOL = Symbol('manouche.chosenProtocol');
 const WS_REFUSAL = Symbol('manouche.wsRefusal');
 
 type IncomingWithProtocol = IncomingMessage & { [CHOSEN_PROTOCOL]?: string | null; [WS_REFUSAL]?: string };
 
-function stateOf(app: Application): AppState {
-  let state = states.get(app);
-  if (state === undefined) {
-    const created: AppState = { servers: new Map(), connections: new Set() };
-    states.set(app, created);
-    // Application.close(): every open WebSocket gets a close frame with 1001 ("going away"); a peer
-    // that has not answered it within CLOSE_TIMEOUT_MS is dropped, so close() never hangs on one.
-    app.onClose(async () => {
-      const open = [...created.connections];
-      for (const connection of open) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
-      const ended = Promise.all(open.map((connection) => connection.ended));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-        timer.unref();
-      });
-      await Promise.race([ended, timeout]);
-      clearTimeout(timer);
-      for (const connection of open) connection.terminate();
-      await ended;
-      for (const server of created.servers.values()) server.close();
-      // A closed ws server refuses every upgrade (503): an application that listens again gets new ones.
-      created.servers.clear();
+function serversOf(app: Application): Map<string, WebSocketServer> {
+  let servers = serversByApp.get(app);
+  if (servers === undefined) {
+    const created = new Map<string, WebSocketServer>();
+    serversByApp.set(app, created);
+    // A closed ws server refuses every upgrade (503): an application that listens again gets new ones.
+    // In noServer mode, without client tracking, a ws server holds no socket and closing one is
+    // bookkeeping: the connections it opened are closed by their own hook (connection.ts).
+    app.onClose(() => {
+      for (const server of created.values()) server.close();
+      created.clear();
     });
-    state = created;
+    servers = created;
   }
-  return state;
+  return servers;
 }
 
 /** The `ws` server (noServer mode) for the settings in force now; settings are read per handshake. */
-function serverFor(state: AppState, settings: ResolvedSettings): WebSocketServer {
+function serverFor(app: Application, settings: ResolvedSettings): WebSocketServer {
+  const servers = serversOf(app);
   const key = `${settings.WEBSOCKET_MAX_MESSAGE_SIZE}:${settings.WEBSOCKET_PER_MESSAGE_DEFLATE}`;
-  let server = state.servers.get(key);
+  let server = servers.get(key);
   if (server === undefined) {
     server = new WebSocketServer({
       noServer: true,
@@ -73,7 +55,7 @@ function serverFor(state: AppState, settings: ResolvedSettings): WebSocketServer
     server.on('wsClientError', (error: Error, _socket: unknown, incoming: IncomingMessage) => {
       (incoming as IncomingWithProtocol)[WS_REFUSAL] = error.message;
     });
-    state.servers.set(key, server);
+    servers.set(key, server);
   }
   return server;
 }
@@ -104,13 +86,12 @@ function upgradeSocket(
   app: Application,
   viewProtocols: readonly string[],
 ): HttpResponse | null {
-  const state = stateOf(app);
   const settings = app.settings;
   const incoming = upgrade.incoming as IncomingWithProtocol;
   incoming[CHOSEN_PROTOCOL] = chooseProtocol(request, viewProtocols);
   let accepted: WebSocket | null = null;
   // ws writes the 101 synchronously (no verifyClient), so `accepted` is set when this returns.
-  serverFor(state, settings).handleUpgrade(upgrade.incoming, upgrade.socket, upgrade.head, (socket) => {
+  serverFor(app, settings).handleUpgrade(upgrade.incoming, upgrade.socket, upgrade.head, (socket) => {
     accepted = socket;
   });
   const wsRefusal = incoming[WS_REFUSAL];
@@ -134,36 +115,7 @@ function upgradeSocket(
     logger: app.logger,
     path: request.path,
   });
-  state.connections.add(connection);
-  void connection.ended.then(() => state.connections.delete(connection));
+  trackConnection(app, connection);
   request.websocket = connection;
   return null;
-}
-
-/**
- * Runs a WebSocket view's body on an accepted connection: the view returning closes with 1000, the
- * view throwing closes with 1011 and rethrows (so `processException` sees it). Resolves, once the
- * connection has ended, to the `101` response the outgoing middleware sees.
- */
-export async function serveConnection(request: HttpRequest, body: () => unknown): Promise<HttpResponse> {
-  const connection = request.websocket as WebSocketConnection;
-  try {
-    await body();
-  } catch (error) {
-    connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
-    await connection.ended;
-    throw error;
-  }
-  connection.close(CloseCode.NORMAL);
-  await connection.ended;
-  return switchingProtocols(connection);
-}
-
-function switchingProtocols(connection: WebSocketConnection): HttpResponse {
-  const response = new HttpResponse('', { status: HandshakeStatus.SWITCHING_PROTOCOLS });
-  response.headers.delete('Content-Type');
-  response.headers.set('Upgrade', 'websocket');
-  response.headers.set('Connection', 'Upgrade');
-  if (connection.protocol) response.headers.set('Sec-WebSocket-Protocol', connection.protocol);
-  return response;
 }
