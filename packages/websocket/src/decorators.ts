@@ -12,7 +12,7 @@ import {
 } from '@manouche/core';
 import { WEBSOCKET_MODE_KEY } from './constants';
 import { serveConnection } from './connection';
-import { acceptHandshake } from './upgrade';
+import { acceptHandshake } from './handshake';
 
 /** `accept`: plain HTTP and WebSocket on one URL; `require`: WebSocket only (plain HTTP gets 400). */
 export type WebSocketMode = 'accept' | 'require';

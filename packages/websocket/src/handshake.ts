@@ -1,12 +1,68 @@
+/**
+ * The opening handshake of a WebSocket, in the order it happens (as `ws`'s `handleUpgrade` does it,
+ * in one pass):
+ *
+ * 1. check the request: RFC 6455 section 4.2.1, then the `Origin`;
+ * 2. choose the subprotocol;
+ * 3. upgrade the socket through `ws`, which writes the `101`;
+ * 4. set `request.websocket`.
+ *
+ * {@link acceptHandshake} runs the four steps, and the file follows them. A handshake refused at any
+ * step is an ordinary HTTP response with an empty body and one log line, never a 500. From step 4
+ * on the connection is connection.ts's.
+ */
 import {
   HttpResponse,
   isHostAllowed,
   loggerOf,
   splitDomainPort,
+  type Application,
   type HttpRequest,
   type ResolvedSettings,
+  type UpgradeContext,
 } from '@manouche/core';
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { trackConnection, WebSocketConnection } from './connection';
 import { HandshakeStatus, WEBSOCKET_VERSION } from './constants';
+
+/**
+ * Accepts the WebSocket for `request` (a request for which `request.isWebsocket()` is true) with one
+ * of `viewProtocols`: checks the handshake, writes the `101` through `ws` and sets
+ * `request.websocket`. Returns the refusal instead when the handshake is bad (logged, never a 500),
+ * or `null` once accepted. Never writes a second `101`.
+ */
+export function acceptHandshake(request: HttpRequest, viewProtocols: readonly string[]): HttpResponse | null {
+  const upgrade = request.upgrade;
+  if (upgrade !== null && upgrade.upgraded) return null;
+
+  // 1. Check the request. `app` is null when a view is called directly (a RequestFactory request):
+  // there is no socket either.
+  const app = request.app as Application | null;
+  if (upgrade === null || app === null)
+    return refuseAndLog(request, 'the request reached the view without its socket, so it cannot be upgraded');
+  const refused = refuseAndLog(request, null);
+  if (refused !== null) return refused;
+
+  // 2. Choose the subprotocol.
+  const protocol = chooseProtocol(request, viewProtocols);
+
+  // 3. Upgrade the socket: ws checks what it parses itself and writes the 101.
+  const socket = upgradeSocket(request, app, upgrade, protocol);
+  if (socket instanceof HttpResponse) return socket;
+
+  // 4. Set request.websocket: the view runs next, with the open connection.
+  const connection = new WebSocketConnection(socket, {
+    pingInterval: app.settings.WEBSOCKET_PING_INTERVAL,
+    logger: app.logger,
+    path: request.path,
+  });
+  trackConnection(app, connection);
+  request.websocket = connection;
+  return null;
+}
+
+// 1. Check the request ---------------------------------------------------------------------------
 
 const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -68,14 +124,6 @@ export function isOriginAllowed(origin: string, settings: ResolvedSettings): boo
   return isHostAllowed(splitDomainPort(host)[0], settings.ALLOWED_HOSTS);
 }
 
-/** The first of the view's protocols (in its preference order) that the client offered, or `null`. */
-export function chooseProtocol(request: HttpRequest, viewProtocols: readonly string[]): string | null {
-  const header = request.headers.get('sec-websocket-protocol');
-  if (header === null || viewProtocols.length === 0) return null;
-  const offered = new Set(header.split(',').map((token) => token.trim()));
-  return viewProtocols.find((protocol) => offered.has(protocol)) ?? null;
-}
-
 /** A refused handshake: the status, an empty body, the reason kept for the log line. */
 export class HandshakeRefusal extends HttpResponse {
   constructor(
@@ -105,8 +153,10 @@ export function logRefusal(request: HttpRequest, refusal: HandshakeRefusal): voi
 /**
  * The refusal for `request`, logged: a malformed handshake's own (400/426/403), else, when
  * `otherwise` names a reason, a 400 for that reason; `null` when the handshake may go ahead. The
- * one place that decides and reports a refused handshake.
+ * one place that decides and reports a refused handshake (the middleware uses it too).
  */
+export function refuseAndLog(request: HttpRequest, otherwise: string): HandshakeRefusal;
+export function refuseAndLog(request: HttpRequest, otherwise: string | null): HandshakeRefusal | null;
 export function refuseAndLog(request: HttpRequest, otherwise: string | null): HandshakeRefusal | null {
   const settings = request.app?.settings;
   const refused =
@@ -114,4 +164,103 @@ export function refuseAndLog(request: HttpRequest, otherwise: string | null): Ha
     (otherwise === null ? null : refusal(HandshakeStatus.BAD_REQUEST, otherwise));
   if (refused !== null) logRefusal(request, refused);
   return refused;
+}
+
+// 2. Choose the subprotocol ----------------------------------------------------------------------
+
+/** The first of the view's protocols (in its preference order) that the client offered, or `null`. */
+export function chooseProtocol(request: HttpRequest, viewProtocols: readonly string[]): string | null {
+  const header = request.headers.get('sec-websocket-protocol');
+  if (header === null || viewProtocols.length === 0) return null;
+  const offered = new Set(header.split(',').map((token) => token.trim()));
+  return viewProtocols.find((protocol) => offered.has(protocol)) ?? null;
+}
+
+// 3. Upgrade the socket through ws ---------------------------------------------------------------
+
+// What travels between upgradeSocket and the ws server on the IncomingMessage: the protocol chosen
+// in step 2 (ws asks for it through handleProtocols), and ws's reason for refusing a header.
+const CHOSEN_PROTOCOL = Symbol('manouche.chosenProtocol');
+const WS_REFUSAL = Symbol('manouche.wsRefusal');
+
+type IncomingWithProtocol = IncomingMessage & { [CHOSEN_PROTOCOL]?: string | null; [WS_REFUSAL]?: string };
+
+/**
+ * Hands the socket to `ws`, which writes the `101` with `protocol`. Returns the open socket, or the
+ * answer (logged) when `ws` would not take the handshake: a header it cannot parse is a 400 that
+ * goes out like any refusal; when `ws` answered by itself, or the client left, nothing more may be
+ * written.
+ */
+function upgradeSocket(
+  request: HttpRequest,
+  app: Application,
+  upgrade: UpgradeContext,
+  protocol: string | null,
+): WebSocket | HttpResponse {
+  const incoming = upgrade.incoming as IncomingWithProtocol;
+  incoming[CHOSEN_PROTOCOL] = protocol;
+  let accepted: WebSocket | null = null;
+  // ws writes the 101 synchronously (no verifyClient), so `accepted` is set when this returns.
+  serverFor(app).handleUpgrade(upgrade.incoming, upgrade.socket, upgrade.head, (socket) => {
+    accepted = socket;
+  });
+  const wsRefusal = incoming[WS_REFUSAL];
+  if (accepted === null && wsRefusal !== undefined) {
+    // ws wrote nothing: the socket is still ours, and the refusal an ordinary HTTP response.
+    const refused = new HandshakeRefusal(HandshakeStatus.BAD_REQUEST, wsRefusal);
+    logRefusal(request, refused);
+    return refused;
+  }
+  // From here on the socket is ws's: whatever happened, no HTTP bytes may be written by us.
+  upgrade.upgraded = true;
+  if (accepted === null) {
+    // ws answered itself (503 while shutting down) or found the socket already gone.
+    app.logger.warn(
+      `Bad Request: WebSocket handshake to ${request.path} refused: the server is closing or the client left`,
+    );
+    return new HttpResponse('', { status: HandshakeStatus.BAD_REQUEST });
+  }
+  return accepted;
+}
+
+/** Each application's `ws` servers (noServer mode), one per option set. */
+const serversByApp = new WeakMap<Application, Map<string, WebSocketServer>>();
+
+/** The `ws` server for the settings in force now; settings are read per handshake. */
+function serverFor(app: Application): WebSocketServer {
+  const settings = app.settings;
+  const servers = serversByApp.get(app) ?? createServers(app);
+  const key = `${settings.WEBSOCKET_MAX_MESSAGE_SIZE}:${settings.WEBSOCKET_PER_MESSAGE_DEFLATE}`;
+  let server = servers.get(key);
+  if (server === undefined) {
+    server = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: settings.WEBSOCKET_MAX_MESSAGE_SIZE,
+      perMessageDeflate: settings.WEBSOCKET_PER_MESSAGE_DEFLATE,
+      handleProtocols: (_offered, incoming) => (incoming as IncomingWithProtocol)[CHOSEN_PROTOCOL] ?? false,
+    });
+    // With a listener, ws reports a header it cannot accept (a malformed Sec-WebSocket-Protocol or
+    // Sec-WebSocket-Extensions...) instead of writing its own 400: the refusal then goes out through
+    // the middleware stack like any other, with one log line that says why.
+    server.on('wsClientError', (error: Error, _socket: unknown, incoming: IncomingMessage) => {
+      (incoming as IncomingWithProtocol)[WS_REFUSAL] = error.message;
+    });
+    servers.set(key, server);
+  }
+  return server;
+}
+
+/** The first handshake of `app`: its map of `ws` servers, emptied by `app.close()`. */
+function createServers(app: Application): Map<string, WebSocketServer> {
+  const servers = new Map<string, WebSocketServer>();
+  serversByApp.set(app, servers);
+  // A closed ws server refuses every upgrade (503): an application that listens again gets new ones.
+  // In noServer mode, without client tracking, a ws server holds no socket and closing one is
+  // bookkeeping: the connections it opened are closed by their own hook (connection.ts).
+  app.onClose(() => {
+    for (const server of servers.values()) server.close();
+    servers.clear();
+  });
+  return servers;
 }
