@@ -1,8 +1,6 @@
-import { responseForException, type ConversionContext } from './handler/convert';
-import { loadMiddleware, middlewareMode, type MiddlewareMode } from './handler/load';
-import { isPromiseLike } from './handler/promise';
-import { takeHeldResponse, type SettledLayer } from './handler/settle';
-import type { MaybePromise } from './handler/types';
+import { responseForException, type ConversionContext } from './handler/exception';
+import { loadMiddleware, middlewareMode, type MiddlewareMode, type RequestHandler } from './handler/load';
+import { isPromiseLike, type MaybePromise } from './handler/sync';
 import type { HttpRequest } from './http/request';
 import type { HttpResponse } from './http/response';
 import { ServerAlreadyListening } from './exceptions';
@@ -29,7 +27,7 @@ export class Application {
   readonly templates: TemplateEngines;
   /** Which stack the settings selected. */
   readonly middlewareMode: MiddlewareMode;
-  readonly #handler: SettledLayer;
+  readonly #handler: RequestHandler;
   readonly #conversion: ConversionContext;
   readonly #closeHooks: Array<() => Promise<void> | void> = [];
   #server: NodeServer | null = null;
@@ -81,8 +79,6 @@ export class Application {
   respond(request: HttpRequest): MaybePromise<HttpResponse> {
     const answer = this.#dispatch(request);
     if (!isPromiseLike(answer)) return this.#finish(request, answer);
-    const held = takeHeldResponse(answer);
-    if (held !== null) return this.#finish(request, held);
     return answer.then(
       (response) => this.#finish(request, response),
       (error: unknown) => responseForException(request, error, this.#conversion),

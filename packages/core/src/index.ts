@@ -71,7 +71,7 @@ export { reverse } from './urls/reverse';
 export { UrlResolver, type CompiledRoute } from './urls/resolver';
 export { middlewareMode, type MiddlewareMode } from './handler/load';
 export { setViewRunner, type ViewRunner } from './handler/view-layer';
-export { responseForException, serverError } from './handler/convert';
+export { responseForException, serverError } from './handler/exception';
 export type {
   GetResponse,
   LegacyMiddleware,

@@ -6,7 +6,7 @@
  */
 import {
   HttpResponse,
-  type Application,
+  type RequestApp,
   type HttpRequest,
   type Logger,
   type WebSocketConnection as WebSocketConnectionShape,
@@ -305,20 +305,20 @@ function switchingProtocols(connection: WebSocketConnection): HttpResponse {
 /** How long `Application.close()` waits for peers to answer the 1001 close frame before dropping them. */
 export const CLOSE_TIMEOUT_MS = 5000;
 
-const openConnections = new WeakMap<Application, Set<WebSocketConnection>>();
+const openConnections = new WeakMap<RequestApp, Set<WebSocketConnection>>();
 
 /**
  * Counts `connection` among `app`'s open connections until it ends. The first one registers the
  * application's `onClose` hook, which closes them all with 1001.
  */
-export function trackConnection(app: Application, connection: WebSocketConnection): void {
+export function trackConnection(app: RequestApp, connection: WebSocketConnection): void {
   const open = openConnections.get(app) ?? startTracking(app);
   open.add(connection);
   void connection.ended.then(() => open.delete(connection));
 }
 
 /** The first connection of `app`: its set of open connections, and the hook that closes them. */
-function startTracking(app: Application): Set<WebSocketConnection> {
+function startTracking(app: RequestApp): Set<WebSocketConnection> {
   const open = new Set<WebSocketConnection>();
   openConnections.set(app, open);
   app.onClose(() => closeAll(open));

@@ -16,7 +16,7 @@ import {
   isHostAllowed,
   loggerOf,
   splitDomainPort,
-  type Application,
+  type RequestApp,
   type HttpRequest,
   type ResolvedSettings,
   type UpgradeContext,
@@ -38,7 +38,7 @@ export function acceptHandshake(request: HttpRequest, viewProtocols: readonly st
 
   // 1. Check the request. `app` is null when a view is called directly (a RequestFactory request):
   // there is no socket either.
-  const app = request.app as Application | null;
+  const app = request.app;
   if (upgrade === null || app === null)
     return refuseAndLog(request, 'the request reached the view without its socket, so it cannot be upgraded');
   const refused = refuseAndLog(request, null);
@@ -193,7 +193,7 @@ type IncomingWithProtocol = IncomingMessage & { [CHOSEN_PROTOCOL]?: string | nul
  */
 function upgradeSocket(
   request: HttpRequest,
-  app: Application,
+  app: RequestApp,
   upgrade: UpgradeContext,
   protocol: string | null,
 ): WebSocket | HttpResponse {
@@ -224,10 +224,10 @@ function upgradeSocket(
 }
 
 /** Each application's `ws` servers (noServer mode), one per option set. */
-const serversByApp = new WeakMap<Application, Map<string, WebSocketServer>>();
+const serversByApp = new WeakMap<RequestApp, Map<string, WebSocketServer>>();
 
 /** The `ws` server for the settings in force now; settings are read per handshake. */
-function serverFor(app: Application): WebSocketServer {
+function serverFor(app: RequestApp): WebSocketServer {
   const settings = app.settings;
   const servers = serversByApp.get(app) ?? createServers(app);
   const key = `${settings.WEBSOCKET_MAX_MESSAGE_SIZE}:${settings.WEBSOCKET_PER_MESSAGE_DEFLATE}`;
@@ -252,7 +252,7 @@ function serverFor(app: Application): WebSocketServer {
 }
 
 /** The first handshake of `app`: its map of `ws` servers, emptied by `app.close()`. */
-function createServers(app: Application): Map<string, WebSocketServer> {
+function createServers(app: RequestApp): Map<string, WebSocketServer> {
   const servers = new Map<string, WebSocketServer>();
   serversByApp.set(app, servers);
   // A closed ws server refuses every upgrade (503): an application that listens again gets new ones.

@@ -2,7 +2,6 @@ import {
   HttpResponse,
   MiddlewareMixin,
   setViewRunner,
-  type Application,
   type HttpRequest,
   type ViewFunction,
   type ViewParams,
@@ -37,7 +36,7 @@ function runView(
 ): Promise<HttpResponse | null | undefined | void> {
   // A decorated view (function or class-based) handshakes itself: exactly one 101 either way.
   if (websocketInfoOf(view) !== undefined) return Promise.resolve(view(request, params));
-  if ((request.app as Application).settings.WEBSOCKET_ACCEPT_ALL) {
+  if (request.app!.settings.WEBSOCKET_ACCEPT_ALL) {
     return runWebSocketView(ACCEPT_ALL, request, () => view(request, params));
   }
   // A malformed handshake gets its own answer (426 for another version...) before "not accepted".

@@ -1,30 +1,30 @@
-import { MiddlewareNotUsed, MissingResponse } from '../exceptions';
+import { MiddlewareNotUsed } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
-import { responseForException, serverError, type ConversionContext } from './convert';
-import { processExceptionByMiddleware } from './view-layer';
-import type { SettledLayer } from './settle';
-import { runSteps, type Steps } from './steps';
-import type {
-  BoundHook,
-  LegacyMiddleware,
-  LegacyMiddlewareClass,
-  ResponseOrNothing,
-  ViewLayerHooks,
-} from './types';
+import {
+  missingResponse,
+  responseForException,
+  serverError,
+  type ConversionContext,
+  type SettledLayer,
+} from './exception';
+import { collectHooks, type StackHooks, type StackMember } from './hooks';
+import { runSteps, type Steps } from './sync';
+import type { LegacyMiddleware, LegacyMiddlewareClass, ResponseOrNothing } from './types';
+import { offerToExceptionHooks } from './view-layer';
 
 /**
  * Builds the `MIDDLEWARE_CLASSES` handler once (Django 1.11's `_legacy_get_response` plus the response
- * loop of `get_response`). Fills `hooks` with the view-level hooks and returns the request handler.
+ * loop of `get_response`): constructs the classes in list order, fills `hooks`, and returns the
+ * function that runs one request through them.
  */
 export function buildLegacy(
   classes: readonly LegacyMiddlewareClass[],
   viewLayer: SettledLayer,
-  hooks: ViewLayerHooks,
+  hooks: StackHooks,
   context: () => ConversionContext,
 ): SettledLayer {
-  const requestHooks: BoundHook<NonNullable<LegacyMiddleware['processRequest']>>[] = [];
-  const responseHooks: BoundHook<NonNullable<LegacyMiddleware['processResponse']>>[] = [];
+  const members: StackMember[] = [];
   classes.forEach((MiddlewareClass, index) => {
     let instance: LegacyMiddleware;
     try {
@@ -33,44 +33,33 @@ export function buildLegacy(
       if (error instanceof MiddlewareNotUsed) return;
       throw error;
     }
-    const owner = MiddlewareClass.name || `MIDDLEWARE_CLASSES[${index}]`;
-    // Request and view hooks in list order; template, response and exception hooks reversed.
-    if (typeof instance.processRequest === 'function')
-      requestHooks.push({ owner, run: instance.processRequest.bind(instance) });
-    if (typeof instance.processView === 'function')
-      hooks.view.push({ owner, run: instance.processView.bind(instance) });
-    if (typeof instance.processTemplateResponse === 'function') {
-      hooks.templateResponse.unshift({ owner, run: instance.processTemplateResponse.bind(instance) });
-    }
-    if (typeof instance.processResponse === 'function')
-      responseHooks.unshift({ owner, run: instance.processResponse.bind(instance) });
-    if (typeof instance.processException === 'function')
-      hooks.exception.unshift({ owner, run: instance.processException.bind(instance) });
+    members.push({ owner: MiddlewareClass.name || `MIDDLEWARE_CLASSES[${index}]`, instance });
   });
+  collectHooks(members, hooks, 'all');
 
   // No hooks at all (the default, empty MIDDLEWARE_CLASSES): the view layer is the whole handler.
-  if (requestHooks.length === 0 && responseHooks.length === 0) return viewLayer;
+  if (hooks.request.length === 0 && hooks.response.length === 0) return viewLayer;
 
   function* legacySteps(request: HttpRequest): Steps<HttpResponse> {
     let response: HttpResponse | null = null;
     try {
-      for (const hook of requestHooks) {
+      for (const hook of hooks.request) {
         response = ((yield hook.run(request)) as ResponseOrNothing) ?? null;
         if (response !== null) break;
       }
     } catch (error) {
       // Django's documentation (not its 1.11 code): processException also sees processRequest errors.
-      response = (yield offerToExceptionHooks(hooks, request, error, context())) as HttpResponse;
+      try {
+        response = yield* offerToExceptionHooks(hooks, request, error);
+      } catch (unhandled) {
+        response = responseForException(request, unhandled, context());
+      }
     }
     if (response === null) response = (yield viewLayer(request)) as HttpResponse;
     try {
-      for (const hook of responseHooks) {
+      for (const hook of hooks.response) {
         const next = (yield hook.run(request, response)) as ResponseOrNothing;
-        if (next == null) {
-          throw new MissingResponse(
-            `${hook.owner}.processResponse didn't return an HttpResponse object. It returned ${String(next)} instead.`,
-          );
-        }
+        if (next == null) throw missingResponse(`${hook.owner}.processResponse`, next);
         response = next;
       }
     } catch (error) {
@@ -83,17 +72,4 @@ export function buildLegacy(
 
   // Synchronous hooks run without a single promise; the first pending one switches to async.
   return (request) => runSteps(legacySteps(request));
-}
-
-async function offerToExceptionHooks(
-  hooks: ViewLayerHooks,
-  request: HttpRequest,
-  error: unknown,
-  context: ConversionContext,
-): Promise<HttpResponse> {
-  try {
-    return await processExceptionByMiddleware(hooks, request, error);
-  } catch (unhandled) {
-    return responseForException(request, unhandled, context);
-  }
 }

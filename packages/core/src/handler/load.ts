@@ -1,10 +1,12 @@
+import type { HttpRequest } from '../http/request';
+import type { HttpResponse } from '../http/response';
 import type { ResolvedSettings } from '../settings';
 import type { UrlResolver } from '../urls/resolver';
-import type { ConversionContext } from './convert';
+import { convertExceptionToResponse, responseForException, type ConversionContext } from './exception';
+import { emptyHooks } from './hooks';
 import { buildLegacy } from './legacy';
 import { buildOnion } from './onion';
-import { settleLayer, type SettledLayer } from './settle';
-import type { ViewLayerHooks } from './types';
+import { heldResponse, isPromiseLike, type MaybePromise } from './sync';
 import { createViewLayer } from './view-layer';
 
 /** Which of Django's two stacks a settings object selects. */
@@ -17,25 +19,38 @@ export function middlewareMode(settings: ResolvedSettings): MiddlewareMode {
     : 'MIDDLEWARE';
 }
 
+/** Runs one request through the loaded stack. Never throws, never rejects. */
+export type RequestHandler = (request: HttpRequest) => MaybePromise<HttpResponse>;
+
 /**
  * Loads the middleware stack once (Django's `BaseHandler.load_middleware`) and returns the function
- * that runs one request through it. The returned function never throws or rejects; it answers
- * synchronously when every hook on the way did (possible in `MIDDLEWARE_CLASSES` mode only: the
- * onion's `getResponse` always returns a promise).
+ * that runs one request through it. That function never throws or rejects, and answers synchronously
+ * whenever the stack did: every hook synchronous, or (in `MIDDLEWARE`, whose `getResponse` always
+ * returns a promise) layers that handed back a promise of a response already in hand.
  */
 export function loadMiddleware(
   settings: ResolvedSettings,
   resolver: UrlResolver,
   context: () => ConversionContext,
-): SettledLayer {
-  const hooks: ViewLayerHooks = { view: [], templateResponse: [], exception: [] };
+): RequestHandler {
+  const hooks = emptyHooks();
   const viewLayer = createViewLayer(resolver, hooks);
-  if (middlewareMode(settings) === 'MIDDLEWARE')
-    return buildOnion(settings.MIDDLEWARE!, viewLayer, hooks, context);
-  return buildLegacy(
-    settings.MIDDLEWARE_CLASSES,
-    settleLayer(viewLayer, 'The view layer', context),
-    hooks,
-    context,
-  );
+  const stack =
+    middlewareMode(settings) === 'MIDDLEWARE'
+      ? buildOnion(settings.MIDDLEWARE!, viewLayer, hooks, context)
+      : buildLegacy(
+          settings.MIDDLEWARE_CLASSES,
+          convertExceptionToResponse(viewLayer, 'The view layer', context, false),
+          hooks,
+          context,
+        );
+  return function handle(request) {
+    const answer = stack(request);
+    if (!isPromiseLike(answer)) return answer;
+    // A promise made from a response already in hand: answer with that response now.
+    const held = heldResponse(answer);
+    if (held !== null) return held;
+    // Every layer converts its own errors; a rejection here would be a bug, still answered (500).
+    return answer.then(undefined, (error: unknown) => responseForException(request, error, context()));
+  };
 }

@@ -1,22 +1,28 @@
 import { ImproperlyConfigured, MiddlewareNotUsed } from '../exceptions';
-import type { ConversionContext } from './convert';
-import { convertExceptionToResponse, settleLayer, type Layer, type SettledLayer } from './settle';
-import type { GetResponse, Middleware, MiddlewareEntry, MiddlewareFactory, ViewLayerHooks } from './types';
+import {
+  convertExceptionToResponse,
+  type ConversionContext,
+  type Layer,
+  type SettledLayer,
+} from './exception';
+import { collectHooks, type StackHooks, type StackMember } from './hooks';
+import type { GetResponse, Middleware, MiddlewareEntry, MiddlewareFactory } from './types';
 
 /**
  * Builds the `MIDDLEWARE` onion once, from the inside out (Django's `load_middleware`): the view
  * layer, then C, B, A, each wrapped so an exception escaping it becomes a response right there.
- * Fills `hooks` with the view-level hooks in Django's order and returns the outermost layer.
+ * Fills `hooks` with the view-level hooks and returns the outermost layer.
  */
 export function buildOnion(
   entries: readonly MiddlewareEntry[],
   viewLayer: Layer,
-  hooks: ViewLayerHooks,
+  hooks: StackHooks,
   context: () => ConversionContext,
 ): SettledLayer {
   // No entries: no middleware receives a getResponse, so the view layer need not answer with a promise.
-  if (entries.length === 0) return settleLayer(viewLayer, 'The view layer', context);
-  let handler = convertExceptionToResponse(viewLayer, 'The view layer', context);
+  if (entries.length === 0) return convertExceptionToResponse(viewLayer, 'The view layer', context, false);
+  let handler = convertExceptionToResponse(viewLayer, 'The view layer', context, true) as GetResponse;
+  const members: StackMember[] = [];
   for (let index = entries.length - 1; index >= 0; index--) {
     const entry = entries[index]!;
     const name = entry.name || `MIDDLEWARE[${index}]`;
@@ -30,7 +36,7 @@ export function buildOnion(
           );
         }
         layer = (request) => instance.call(request);
-        collectHooks(instance, name, hooks);
+        members.unshift({ owner: name, instance });
       } else {
         const produced: unknown = (entry as MiddlewareFactory)(handler);
         if (typeof produced !== 'function') {
@@ -44,22 +50,10 @@ export function buildOnion(
       if (error instanceof MiddlewareNotUsed) continue;
       throw error;
     }
-    handler = convertExceptionToResponse(layer, `${name}.call`, context);
+    handler = convertExceptionToResponse(layer, `${name}.call`, context, true) as GetResponse;
   }
+  collectHooks(members, hooks, 'view-level');
   return handler;
-}
-
-function collectHooks(instance: Middleware, owner: string, hooks: ViewLayerHooks): void {
-  // Django: processView in list order (insert at the front while walking the list backwards),
-  // processTemplateResponse and processException in reverse list order.
-  if (typeof instance.processView === 'function')
-    hooks.view.unshift({ owner, run: instance.processView.bind(instance) });
-  if (typeof instance.processTemplateResponse === 'function') {
-    hooks.templateResponse.push({ owner, run: instance.processTemplateResponse.bind(instance) });
-  }
-  if (typeof instance.processException === 'function') {
-    hooks.exception.push({ owner, run: instance.processException.bind(instance) });
-  }
 }
 
 /** A class (to `new`) rather than a factory (to call). */

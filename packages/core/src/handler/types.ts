@@ -1,9 +1,9 @@
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { View, ViewParams } from '../urls/patterns';
+import type { MaybePromise } from './sync';
 
-/** A value or a promise of it: every hook may be sync or async. */
-export type MaybePromise<T> = T | Promise<T>;
+export type { MaybePromise } from './sync';
 
 /** What a hook that may decline returns: a response, or `undefined`/`null` for "go on". */
 export type ResponseOrNothing = HttpResponse | null | undefined | void;
@@ -50,20 +50,4 @@ declare module '../settings' {
     /** The legacy stack, used only when `MIDDLEWARE` is `undefined`/`null`. */
     MIDDLEWARE_CLASSES?: LegacyMiddlewareClass[];
   }
-}
-
-/** A hook bound to its instance, with the class name for error messages. */
-export interface BoundHook<F> {
-  readonly owner: string;
-  readonly run: F;
-}
-
-/** The hook lists the view layer runs, collected once when the stack loads. */
-export interface ViewLayerHooks {
-  /** List order (A, B, C). */
-  readonly view: BoundHook<NonNullable<ViewHooks['processView']>>[];
-  /** Reverse list order (C, B, A). */
-  readonly templateResponse: BoundHook<NonNullable<ViewHooks['processTemplateResponse']>>[];
-  /** Reverse list order (C, B, A). */
-  readonly exception: BoundHook<NonNullable<ViewHooks['processException']>>[];
 }

@@ -1,10 +1,11 @@
-import { MissingResponse } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { Resolution, UrlResolver } from '../urls/resolver';
 import type { View, ViewParams } from '../urls/patterns';
-import type { MaybePromise, ResponseOrNothing, ViewLayerHooks } from './types';
-import { isPromiseLike } from './promise';
+import { missingResponse } from './exception';
+import type { StackHooks } from './hooks';
+import { isPromiseLike, runSteps, type MaybePromise, type Steps } from './sync';
+import type { ResponseOrNothing } from './types';
 
 /** Runs a view in its place: called with the view and its parameters, answers for it. */
 export type ViewRunner = (
@@ -28,66 +29,52 @@ export function setViewRunner(request: HttpRequest, runner: ViewRunner): void {
 
 /**
  * The innermost handler, shared by both modes (Django's `_get_response`): resolve the URL, run the
- * `processView` hooks, the view, the `processException` hooks for a view error, then the
- * `processTemplateResponse` hooks and `render()`. Exceptions it does not handle propagate to the
- * caller's conversion wrapper.
+ * `processView` hooks, the view (or the request's view runner), the `processException` hooks for a
+ * view error, then the `processTemplateResponse` hooks and `render()`. Synchronous as long as every
+ * step answered synchronously. Exceptions it does not handle propagate to the caller's conversion.
  */
 export function createViewLayer(
   resolver: UrlResolver,
-  hooks: ViewLayerHooks,
+  hooks: StackHooks,
 ): (request: HttpRequest) => MaybePromise<HttpResponse> {
-  /** What the view did when the fast path already called it. */
-  type Outcome = { threw: false; result: unknown } | { threw: true; error: unknown };
+  function* viewSteps(request: HttpRequest, match: Resolution): Steps<HttpResponse> {
+    for (const hook of hooks.view) {
+      const response = (yield hook.run(request, match.view, match.params)) as ResponseOrNothing;
+      if (response != null) return yield* templateSteps(request, response);
+    }
+    const runner = viewRunners.get(request);
+    return yield* responseSteps(request, match, () =>
+      runner === undefined ? match.view(request, match.params) : runner(request, match.view, match.params),
+    );
+  }
 
-  async function viewLayerAsync(
+  /** The view's answer (`callView` calls it, or replays what it did), its exceptions, its template. */
+  function* responseSteps(
     request: HttpRequest,
     match: Resolution,
-    outcome: Outcome | null,
-  ): Promise<HttpResponse> {
-    let response: HttpResponse | null | undefined | void = null;
-    if (outcome === null) {
-      for (const hook of hooks.view) {
-        const answer = hook.run(request, match.view, match.params);
-        response = isPromiseLike(answer) ? await answer : answer;
-        if (response != null) break;
-      }
+    callView: () => unknown,
+  ): Steps<HttpResponse> {
+    let response: ResponseOrNothing;
+    try {
+      response = (yield callView()) as ResponseOrNothing;
+    } catch (error) {
+      response = yield* offerToExceptionHooks(hooks, request, error);
     }
-    if (response == null) {
-      try {
-        if (outcome !== null && outcome.threw) throw outcome.error;
-        const runner = viewRunners.get(request);
-        const result =
-          outcome !== null
-            ? outcome.result
-            : runner === undefined
-              ? match.view(request, match.params)
-              : runner(request, match.view, match.params);
-        response = (isPromiseLike(result) ? await result : result) as HttpResponse | null | undefined;
-      } catch (error) {
-        response = await processExceptionByMiddleware(hooks, request, error);
-      }
-      if (response == null) {
-        throw new MissingResponse(
-          `The view ${viewName(match.view)} didn't return an HttpResponse object. It returned ${String(response)} instead.`,
-        );
-      }
+    if (response == null) throw missingResponse(`The view ${viewName(match.view)}`, response);
+    return yield* templateSteps(request, response);
+  }
+
+  function* templateSteps(request: HttpRequest, response: HttpResponse): Steps<HttpResponse> {
+    if (!isRenderable(response)) return response;
+    for (const hook of hooks.templateResponse) {
+      const next = (yield hook.run(request, response)) as ResponseOrNothing;
+      if (next == null) throw missingResponse(`${hook.owner}.processTemplateResponse`, next);
+      response = next;
     }
-    if (typeof (response as { render?: unknown }).render === 'function') {
-      for (const hook of hooks.templateResponse) {
-        const answer = hook.run(request, response);
-        const next: HttpResponse | null | undefined | void = isPromiseLike(answer) ? await answer : answer;
-        if (next == null) {
-          throw new MissingResponse(
-            `${hook.owner}.processTemplateResponse didn't return an HttpResponse object. It returned ${String(next)} instead.`,
-          );
-        }
-        response = next;
-      }
-      try {
-        await (response as HttpResponse & { render(): Promise<unknown> }).render();
-      } catch (error) {
-        response = await processExceptionByMiddleware(hooks, request, error);
-      }
+    try {
+      yield (response as Renderable).render();
+    } catch (error) {
+      response = yield* offerToExceptionHooks(hooks, request, error);
     }
     return response;
   }
@@ -95,37 +82,45 @@ export function createViewLayer(
   return function viewLayer(request) {
     const match = resolver.resolve(request.path);
     request.resolverMatch = match;
-    if (hooks.view.length > 0 || viewRunners.has(request)) return viewLayerAsync(request, match, null);
-    // The common case, kept synchronous: no processView hook, no view runner, and a view that answers
-    // at once with a plain response. Anything else continues on the asynchronous path, unchanged.
+    if (hooks.view.length > 0 || viewRunners.has(request)) return runSteps(viewSteps(request, match));
+    // The common case costs no generator: no processView hook, no view runner, and a view that
+    // answers at once with a plain response. Anything else replays what the view did into the steps.
     let result: unknown;
     try {
       result = match.view(request, match.params);
     } catch (error) {
-      return viewLayerAsync(request, match, { threw: true, error });
+      return runSteps(
+        responseSteps(request, match, () => {
+          throw error;
+        }),
+      );
     }
-    if (
-      result == null ||
-      isPromiseLike(result) ||
-      typeof (result as { render?: unknown }).render === 'function'
-    ) {
-      return viewLayerAsync(request, match, { threw: false, result });
-    }
-    return result as HttpResponse;
+    if (result != null && !isPromiseLike(result) && !isRenderable(result as HttpResponse))
+      return result as HttpResponse;
+    return runSteps(responseSteps(request, match, () => result));
   };
 }
 
-/** Offers `error` to the `processException` hooks (C, B, A); the first response wins, else rethrow. */
-export async function processExceptionByMiddleware(
-  hooks: Pick<ViewLayerHooks, 'exception'>,
+/**
+ * Offers `error` to the `processException` hooks (C, B, A): the first response wins; when none
+ * answers, `error` is thrown on. Runs as steps of the caller's, so synchronous hooks stay synchronous.
+ */
+export function* offerToExceptionHooks(
+  hooks: Pick<StackHooks, 'exception'>,
   request: HttpRequest,
   error: unknown,
-): Promise<HttpResponse> {
+): Steps<HttpResponse> {
   for (const hook of hooks.exception) {
-    const response = await hook.run(request, error);
+    const response = (yield hook.run(request, error)) as ResponseOrNothing;
     if (response != null) return response;
   }
   throw error;
+}
+
+type Renderable = HttpResponse & { render(): unknown };
+
+function isRenderable(response: HttpResponse): response is Renderable {
+  return typeof (response as { render?: unknown }).render === 'function';
 }
 
 /** How error messages name a view: its function name, or its class for a class-based view. */

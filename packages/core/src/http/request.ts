@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { BadRequest, DisallowedHost } from '../exceptions';
+import type { Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { mediaType, parseMultipart, type ParsedForm, type UploadedFile } from './body';
 import { parseCookies } from './cookies';
@@ -35,6 +36,10 @@ export interface RequestApp {
   readonly settings: ResolvedSettings;
   /** The compiled URL conf (`CommonMiddleware` asks it whether `path + '/'` resolves). */
   readonly resolver: { match(path: string): unknown };
+  /** Where log lines go: `settings.LOGGER`, else stderr. */
+  readonly logger: Logger;
+  /** Registers work for the application's `close()` (the WebSocket package closes its sockets there). */
+  onClose(hook: () => Promise<void> | void): void;
 }
 
 /** How to build an `HttpRequest` without a socket (the test client and request factory use this). */

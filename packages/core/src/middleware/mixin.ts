@@ -1,6 +1,6 @@
-import { MissingResponse } from '../exceptions';
-import { isPromiseLike } from '../handler/promise';
-import type { GetResponse, MaybePromise, ResponseOrNothing } from '../handler/types';
+import { missingResponse } from '../handler/exception';
+import { isPromiseLike, type MaybePromise } from '../handler/sync';
+import type { GetResponse, ResponseOrNothing } from '../handler/types';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { View, ViewParams } from '../urls/patterns';
@@ -40,11 +40,7 @@ export class MiddlewareMixin {
     if (this.processResponse !== undefined) {
       const answer = this.processResponse(request, response);
       const processed: HttpResponse | null | undefined | void = isPromiseLike(answer) ? await answer : answer;
-      if (processed == null) {
-        throw new MissingResponse(
-          `${this.constructor.name}.processResponse didn't return an HttpResponse object. It returned ${String(processed)} instead.`,
-        );
-      }
+      if (processed == null) throw missingResponse(`${this.constructor.name}.processResponse`, processed);
       response = processed;
     }
     return response;

@@ -36,6 +36,13 @@ declare module '../settings' {
   }
 }
 
+declare module '../http/request' {
+  interface RequestApp {
+    /** The configured engines (`TEMPLATES`), where a `TemplateResponse` finds its template. */
+    readonly templates: TemplateEngine;
+  }
+}
+
 /** Tries each engine in order, as Django's `get_template` does. */
 export class TemplateEngines implements TemplateEngine {
   readonly #engines: readonly TemplateEngine[];

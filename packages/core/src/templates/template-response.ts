@@ -3,11 +3,6 @@ import type { HttpRequest } from '../http/request';
 import { HttpResponse, type ResponseInit } from '../http/response';
 import { TemplateEngines, type Template, type TemplateContext, type TemplateEngine } from './engine';
 
-/** Where a `TemplateResponse` finds its engine: the request's application, when it has one. */
-interface AppWithTemplates {
-  readonly templates?: TemplateEngine;
-}
-
 /**
  * Django's `TemplateResponse`: the template and context stay open to middleware
  * (`processTemplateResponse`) until the handler renders it after the view.
@@ -80,8 +75,7 @@ export class TemplateResponse extends HttpResponse {
   }
 
   #engine(): TemplateEngine {
-    const app = this.request.app as AppWithTemplates | null;
-    return app?.templates ?? new TemplateEngines([], false);
+    return this.request.app?.templates ?? new TemplateEngines([], false);
   }
 }
 

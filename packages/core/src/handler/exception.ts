@@ -1,9 +1,12 @@
-import { Http404, ManoucheError, PermissionDenied, statusOfError } from '../exceptions';
-import type { Logger } from '../log';
+import { Http404, ManoucheError, MissingResponse, PermissionDenied, statusOfError } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import { HttpResponse } from '../http/response';
+import type { Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import type { UrlResolver } from '../urls/resolver';
+import { isPromiseLike, isSettled, markSettled, settledWith, type MaybePromise } from './sync';
+
+// Django's core/handlers/exception.py: every exception becomes a response here, and nowhere else.
 
 /** What exception conversion needs from the application; read per call, so overrides apply. */
 export interface ConversionContext {
@@ -59,6 +62,57 @@ export function serverError(request: HttpRequest, error: unknown, context: Conve
   context.logger.error(`Internal Server Error: ${request.path}`, error);
   const body = context.settings.DEBUG ? debugServerErrorPage(request, error) : PUBLIC_PAGES[500]!;
   return new HttpResponse(body, { status: 500 });
+}
+
+/** The error for a view, layer or hook that returned nothing where a response was required (500). */
+export function missingResponse(owner: string, returned: unknown): MissingResponse {
+  return new MissingResponse(
+    `${owner} didn't return an HttpResponse object. It returned ${String(returned)} instead.`,
+  );
+}
+
+/** One layer of the stack as written: it may throw, reject or return nothing. */
+export type Layer = (request: HttpRequest) => MaybePromise<HttpResponse | null | undefined>;
+
+/** A layer that never throws and never rejects; synchronous whenever the layer answered so. */
+export type SettledLayer = (request: HttpRequest) => MaybePromise<HttpResponse>;
+
+/**
+ * Django's `convert_exception_to_response`: wraps a layer so it always answers with a response. A
+ * throw or a rejection becomes the converted response; returning nothing is a {@link MissingResponse}
+ * (500). With `alwaysPromise` (the `getResponse` handed to a `MIDDLEWARE` entry, which always resolves
+ * to a response) the answer is a promise even when the layer answered at once; without it the
+ * wrapper stays synchronous whenever the layer did.
+ */
+export function convertExceptionToResponse(
+  layer: Layer,
+  owner: string,
+  context: () => ConversionContext,
+  alwaysPromise: boolean,
+): SettledLayer {
+  // Promise chaining rather than async/await: this wrapper runs once per layer per request.
+  return function converted(request) {
+    let result: MaybePromise<HttpResponse | null | undefined>;
+    try {
+      result = layer(request);
+    } catch (error) {
+      const response = responseForException(request, error, context());
+      return alwaysPromise ? settledWith(response) : response;
+    }
+    if (!isPromiseLike(result)) {
+      const response = result ?? responseForException(request, missingResponse(owner, result), context());
+      return alwaysPromise ? settledWith(response) : response;
+    }
+    // A pass-through layer hands back the promise the inner wrapper made: already settled.
+    if (isSettled(result)) return result;
+    const convert = (error: unknown): HttpResponse => responseForException(request, error, context());
+    return markSettled(
+      Promise.resolve(result).then(
+        (response) => response ?? convert(missingResponse(owner, response)),
+        convert,
+      ),
+    );
+  };
 }
 
 function debugServerErrorPage(request: HttpRequest, error: unknown): string {

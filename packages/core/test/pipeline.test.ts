@@ -1,0 +1,170 @@
+import {
+  HttpRequest,
+  HttpResponse,
+  PermissionDenied,
+  path,
+  type GetResponse,
+  type LegacyMiddleware,
+  type MiddlewareFactory,
+  type Settings,
+} from '@manouche/core';
+import { createLoggedApp } from './support/serve';
+
+// What the pipeline promises about time: a stack that answers at once is answered at once (the server
+// writes such a response in the tick its request arrived, without a promise), and a stack that
+// answers later gives the same response, later. Observed through app.respond(), the server's entry.
+
+const hello = (): HttpResponse => new HttpResponse('hello');
+
+function appWith(stack: Partial<Settings>, view = hello) {
+  return createLoggedApp({ ROOT_URLCONF: [path('', view)], ...stack }).app;
+}
+
+function request(): HttpRequest {
+  return new HttpRequest({ path: '/', headers: { host: 'localhost' } });
+}
+
+/** A `MIDDLEWARE` factory whose layer hands back whatever `getResponse` gave it. */
+const passThrough: MiddlewareFactory = (getResponse) => (r) => getResponse(r);
+
+/** A legacy middleware whose hooks answer synchronously, passing everything through. */
+class SyncHooks implements LegacyMiddleware {
+  processRequest(): null {
+    return null;
+  }
+  processView(): null {
+    return null;
+  }
+  processResponse(_request: HttpRequest, response: HttpResponse): HttpResponse {
+    response.headers.set('X-Sync', 'yes');
+    return response;
+  }
+}
+
+describe('app.respond()', () => {
+  it('answers with the response itself when every MIDDLEWARE_CLASSES hook answers synchronously', () => {
+    const answer = appWith({ MIDDLEWARE_CLASSES: [SyncHooks, SyncHooks] }).respond(request());
+    expect(answer).toBeInstanceOf(HttpResponse);
+    expect((answer as HttpResponse).text).toBe('hello');
+    expect((answer as HttpResponse).headers.get('X-Sync')).toBe('yes');
+  });
+
+  it('answers with the response itself through pass-through MIDDLEWARE layers', () => {
+    const answer = appWith({ MIDDLEWARE: [passThrough, passThrough, passThrough] }).respond(request());
+    expect(answer).toBeInstanceOf(HttpResponse);
+    expect((answer as HttpResponse).text).toBe('hello');
+  });
+
+  it('answers with the response itself when MIDDLEWARE is empty', () => {
+    expect(appWith({ MIDDLEWARE: [] }).respond(request())).toBeInstanceOf(HttpResponse);
+  });
+
+  it('answers with a promise of the same response once a hook answers later', async () => {
+    class AsyncRequest extends SyncHooks {
+      override processRequest(): null {
+        return Promise.resolve(null) as unknown as null;
+      }
+    }
+    const answer = appWith({ MIDDLEWARE_CLASSES: [SyncHooks, AsyncRequest, SyncHooks] }).respond(request());
+    expect(answer).toBeInstanceOf(Promise);
+    const response = await answer;
+    expect(response.text).toBe('hello');
+    expect(response.headers.get('X-Sync')).toBe('yes');
+  });
+
+  it('answers with a promise when a layer answers later, and with its response', async () => {
+    const later: MiddlewareFactory = (getResponse) => async (r) => {
+      const response = await getResponse(r);
+      response.headers.set('X-Later', 'yes');
+      return response;
+    };
+    const answer = appWith({ MIDDLEWARE: [passThrough, later] }).respond(request());
+    expect(answer).toBeInstanceOf(Promise);
+    expect((await answer).headers.get('X-Later')).toBe('yes');
+  });
+
+  it('turns a synchronous throw into its response, still synchronously', () => {
+    class Forbidding implements LegacyMiddleware {
+      processRequest(): never {
+        throw new PermissionDenied('no');
+      }
+    }
+    const answer = appWith({ MIDDLEWARE_CLASSES: [Forbidding] }).respond(request());
+    expect((answer as HttpResponse).statusCode).toBe(403);
+  });
+
+  it('turns a rejection into its response', async () => {
+    const rejecting: MiddlewareFactory = () => () => Promise.reject(new PermissionDenied('later'));
+    const answer = appWith({ MIDDLEWARE: [rejecting] }).respond(request());
+    expect(answer).toBeInstanceOf(Promise);
+    expect((await answer).statusCode).toBe(403);
+  });
+
+  it('keeps the order of hooks when synchronous and asynchronous ones alternate', async () => {
+    const order: string[] = [];
+    const recording = (name: string, later: boolean) =>
+      class implements LegacyMiddleware {
+        processRequest(): null | Promise<null> {
+          order.push(`request ${name}`);
+          return later ? Promise.resolve(null) : null;
+        }
+        processResponse(_r: HttpRequest, response: HttpResponse): HttpResponse | Promise<HttpResponse> {
+          order.push(`response ${name}`);
+          return later ? Promise.resolve(response) : response;
+        }
+      };
+    const app = appWith({
+      MIDDLEWARE_CLASSES: [recording('A', false), recording('B', true), recording('C', false)],
+    });
+    expect((await app.respond(request())).text).toBe('hello');
+    expect(order).toEqual(['request A', 'request B', 'request C', 'response C', 'response B', 'response A']);
+  });
+
+  it('lets two applications answer in the same tick, each with its own response', () => {
+    const first = appWith({ MIDDLEWARE: [passThrough] }, () => new HttpResponse('first'));
+    const second = appWith({ MIDDLEWARE: [passThrough] }, () => new HttpResponse('second'));
+    const fromFirst = first.respond(request());
+    const fromSecond = second.respond(request());
+    expect((fromFirst as HttpResponse).text).toBe('first');
+    expect((fromSecond as HttpResponse).text).toBe('second');
+  });
+});
+
+describe('getResponse in MIDDLEWARE', () => {
+  it('always returns a promise, even when everything inside answered at once', async () => {
+    let seen: unknown = null;
+    const spying: MiddlewareFactory = (getResponse) => (r) => {
+      seen = getResponse(r);
+      return seen as Promise<HttpResponse>;
+    };
+    await appWith({ MIDDLEWARE: [spying] }).handle(request());
+    expect(seen).toBeInstanceOf(Promise);
+  });
+
+  it('hands an outer layer the very promise a pass-through inner layer returned', async () => {
+    const returned: Array<Promise<HttpResponse>> = [];
+    const recording: MiddlewareFactory = (getResponse: GetResponse) => (r) => {
+      const promise = getResponse(r);
+      returned.push(promise);
+      return promise;
+    };
+    await appWith({ MIDDLEWARE: [recording, recording] }).handle(request());
+    // The outer layer (first) gets back exactly what the inner one returned: no promise per layer.
+    expect(returned).toHaveLength(2);
+    expect(returned[0]).toBe(returned[1]);
+  });
+
+  it('never rejects: a layer that throws inside reaches the outer one as its response', async () => {
+    let outerSaw: number | null = null;
+    const outer: MiddlewareFactory = (getResponse) => async (r) => {
+      const response = await getResponse(r);
+      outerSaw = response.statusCode;
+      return response;
+    };
+    const throwing: MiddlewareFactory = () => () => {
+      throw new PermissionDenied('inside');
+    };
+    expect((await appWith({ MIDDLEWARE: [outer, throwing] }).handle(request())).statusCode).toBe(403);
+    expect(outerSaw).toBe(403);
+  });
+});
