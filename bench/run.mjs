@@ -1,10 +1,15 @@
 // Side-by-side HTTP benchmark: each server runs alone in a child process (one core) while autocannon
 // loads it from this process (the other core). Usage:
 //   npm run build && node bench/run.mjs [--duration 10] [--connections 100] [--rounds 3] [--only name,name]
+//                                       [--baseline DIR]
+// --baseline DIR: another built checkout of this repository (a git worktree of an older commit, say);
+// each Manouche server also runs from DIR's build, as "(baseline)", in the same rounds: before and
+// after measured side by side on the same machine, in the same minutes.
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuMicros } from './cpu.mjs';
 
@@ -14,6 +19,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '100' },
     only: { type: 'string' },
     rounds: { type: 'string', default: '1' },
+    baseline: { type: 'string' },
   },
 });
 
@@ -36,7 +42,21 @@ const SERVERS = [
 ];
 
 const only = values.only?.split(',');
-const selected = only ? SERVERS.filter((server) => only.some((name) => server.name.includes(name))) : SERVERS;
+const chosen = only ? SERVERS.filter((server) => only.some((name) => server.name.includes(name))) : SERVERS;
+const selected = values.baseline
+  ? chosen.flatMap((server) =>
+      server.script === 'manouche.mjs'
+        ? [
+            server,
+            {
+              ...server,
+              name: `${server.name} (baseline)`,
+              url: pathToFileURL(resolve(values.baseline, 'bench/servers', server.script)),
+            },
+          ]
+        : [server],
+    )
+  : chosen;
 // Rounds interleave the servers so a slow spell of the machine doesn't land on one of them; the
 // median round is reported.
 const samples = new Map(selected.map((server) => [server.name, []]));
@@ -47,7 +67,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   // Every other round runs the servers in reverse order, so a drifting machine favours none.
   for (const server of round % 2 === 0 ? selected : [...selected].reverse()) {
     port += 1;
-    const child = fork(fileURLToPath(new URL(`./servers/${server.script}`, import.meta.url)), {
+    const child = fork(fileURLToPath(server.url ?? new URL(`./servers/${server.script}`, import.meta.url)), {
       env: { ...process.env, ...server.env, PORT: String(port) },
       stdio: 'inherit',
     });
