@@ -87,7 +87,33 @@ export type {
 export { MiddlewareMixin } from './middleware/mixin';
 export { CommonMiddleware, noAppendSlash } from './middleware/common';
 export { SecurityMiddleware } from './middleware/security';
-export { XFrameOptionsMiddleware, xframeOptionsExempt } from './middleware/x-frame-options';
+export {
+  XFrameOptionsMiddleware,
+  xframeOptionsDeny,
+  xframeOptionsExempt,
+  xframeOptionsSameorigin,
+} from './middleware/x-frame-options';
+export { ConditionalGetMiddleware } from './middleware/conditional-get';
+export {
+  condition,
+  etag,
+  lastModified,
+  requireGET,
+  requireHttpMethods,
+  requirePOST,
+  requireSafe,
+  type ConditionOptions,
+  type EtagFunction,
+  type LastModifiedFunction,
+} from './views/decorators';
+export {
+  conditionalResponse,
+  httpDate,
+  parseEtags,
+  parseHttpDate,
+  quoteEtag,
+  type ResourceState,
+} from './http/conditional';
 export { GZipMiddleware } from './middleware/gzip';
 export { patchVaryHeaders } from './http/vary';
 export { AccessLogMiddleware, loggerOf } from './middleware/access-log';

@@ -1,7 +1,9 @@
 import {
   HttpResponse,
   path,
+  xframeOptionsDeny,
   xframeOptionsExempt,
+  xframeOptionsSameorigin,
   XFrameOptionsMiddleware,
   type HttpRequest,
   type Settings,
@@ -60,6 +62,44 @@ describe.each(STACKS)('XFrameOptionsMiddleware in %s', (setting) => {
     expect(response.status).toBe(200);
     expect(response.text).toBe('widget 7');
     expect(response.headers['x-frame-options']).toBeUndefined();
+  });
+});
+
+describe.each(STACKS)('xframeOptionsSameorigin() and xframeOptionsDeny() in %s', (setting) => {
+  let served: Served;
+
+  beforeAll(async () => {
+    served = await serve({
+      ...stack(setting),
+      X_FRAME_OPTIONS: 'SAMEORIGIN',
+      ROOT_URLCONF: [
+        path(
+          'same/',
+          xframeOptionsSameorigin(() => new HttpResponse('same')),
+        ),
+        path(
+          'deny/',
+          xframeOptionsDeny(() => new HttpResponse('deny')),
+        ),
+        path(
+          'own/',
+          xframeOptionsDeny(() => new HttpResponse('own', { headers: { 'X-Frame-Options': 'SAMEORIGIN' } })),
+        ),
+      ],
+    });
+  });
+  afterAll(() => served.close());
+
+  it('xframeOptionsDeny sends DENY whatever X_FRAME_OPTIONS says', async () => {
+    expect((await httpRequest(`${served.url}/deny/`)).headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('xframeOptionsSameorigin sends SAMEORIGIN', async () => {
+    expect((await httpRequest(`${served.url}/same/`)).headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('keeps the header a view set itself', async () => {
+    expect((await httpRequest(`${served.url}/own/`)).headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 });
 

@@ -39,3 +39,24 @@ export function xframeOptionsExempt<V extends View>(view: V): V {
   };
   return wraps(view)(exempt as unknown as V);
 }
+
+/** The response of `view`, with `X-Frame-Options: value` unless it already has the header. */
+function withFrameOptions<V extends View>(view: V, value: 'DENY' | 'SAMEORIGIN'): V {
+  const framed = async function (this: unknown, ...args: Parameters<V>): Promise<HttpResponse> {
+    const response = await (view.apply(this, args) as HttpResponse | Promise<HttpResponse>);
+    if (response != null && !response.headers.has('X-Frame-Options'))
+      response.headers.set('X-Frame-Options', value);
+    return response;
+  };
+  return wraps(view)(framed as unknown as V);
+}
+
+/** Django's `@xframe_options_deny`: the view's responses get `X-Frame-Options: DENY`. */
+export function xframeOptionsDeny<V extends View>(view: V): V {
+  return withFrameOptions(view, 'DENY');
+}
+
+/** Django's `@xframe_options_sameorigin`: the view's responses get `X-Frame-Options: SAMEORIGIN`. */
+export function xframeOptionsSameorigin<V extends View>(view: V): V {
+  return withFrameOptions(view, 'SAMEORIGIN');
+}
