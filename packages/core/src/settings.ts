@@ -34,7 +34,8 @@ export interface Settings {
   SECURE_HSTS_SECONDS?: number;
   SECURE_HSTS_INCLUDE_SUBDOMAINS?: boolean;
   SECURE_HSTS_PRELOAD?: boolean;
-  SECURE_REFERRER_POLICY?: string | null;
+  /** `Referrer-Policy`: one policy, a comma-separated list of fallbacks, or an array of them. */
+  SECURE_REFERRER_POLICY?: string | readonly string[] | null;
   SECURE_CROSS_ORIGIN_OPENER_POLICY?: string | null;
   SECURE_SSL_REDIRECT?: boolean;
   /** The host HTTPS redirects go to (default: the request's own host). */
@@ -216,7 +217,11 @@ const SPECS = {
   SECURE_HSTS_SECONDS: { default: 0, check: isNonNegativeInteger, expected: 'a non-negative integer' },
   SECURE_HSTS_INCLUDE_SUBDOMAINS: { default: false, check: isBoolean, expected: 'a boolean' },
   SECURE_HSTS_PRELOAD: { default: false, check: isBoolean, expected: 'a boolean' },
-  SECURE_REFERRER_POLICY: { default: 'same-origin', check: isStringOrNull, expected: 'a string or null' },
+  SECURE_REFERRER_POLICY: {
+    default: 'same-origin',
+    check: (v) => isStringOrNull(v) || isStringArray(v),
+    expected: 'a string, an array of strings, or null',
+  },
   SECURE_CROSS_ORIGIN_OPENER_POLICY: {
     default: 'same-origin',
     check: isStringOrNull,
@@ -225,8 +230,9 @@ const SPECS = {
   SECURE_SSL_REDIRECT: { default: false, check: isBoolean, expected: 'a boolean' },
   X_FRAME_OPTIONS: {
     default: 'DENY',
-    check: (v) => v === 'DENY' || v === 'SAMEORIGIN',
-    expected: "'DENY' or 'SAMEORIGIN'",
+    // Any case, as Django upper-cases it when sending.
+    check: (v) => typeof v === 'string' && ['DENY', 'SAMEORIGIN'].includes(v.toUpperCase()),
+    expected: "'DENY' or 'SAMEORIGIN' (any case)",
   },
   WEBSOCKET_ACCEPT_ALL: { default: false, check: isBoolean, expected: 'a boolean' },
   WEBSOCKET_ALLOWED_ORIGINS: {

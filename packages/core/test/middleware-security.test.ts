@@ -53,6 +53,15 @@ describe.each(STACKS)('SecurityMiddleware in %s', (setting) => {
       expect(response.headers['referrer-policy']).toBe('same-origin');
     });
 
+    it('joins a SECURE_REFERRER_POLICY list of fallbacks with commas, as Django does', async () => {
+      const response = await overrideSettings(
+        served.app,
+        { SECURE_REFERRER_POLICY: ['no-referrer', ' strict-origin-when-cross-origin'] },
+        () => httpRequest(`${served.url}/`),
+      );
+      expect(response.headers['referrer-policy']).toBe('no-referrer,strict-origin-when-cross-origin');
+    });
+
     it('sends Cross-Origin-Opener-Policy: same-origin on non-HTML responses too', async () => {
       const response = await httpRequest(`${served.url}/api/`);
       expect(response.headers['content-type']).toBe('application/json');
@@ -200,5 +209,22 @@ describe.each(STACKS)('SecurityMiddleware in %s', (setting) => {
         },
       );
     });
+  });
+});
+
+describe('SecurityMiddleware settings that Django accepts', () => {
+  it('takes SECURE_REFERRER_POLICY as an array at createApp', async () => {
+    const served = await serve({
+      MIDDLEWARE: [SecurityMiddleware],
+      SECURE_REFERRER_POLICY: ['same-origin', 'no-referrer'],
+      ROOT_URLCONF: [path('', () => new HttpResponse('home'))],
+    });
+    try {
+      expect((await httpRequest(`${served.url}/`)).headers['referrer-policy']).toBe(
+        'same-origin,no-referrer',
+      );
+    } finally {
+      await served.close();
+    }
   });
 });

@@ -108,3 +108,18 @@ describe('xframeOptionsExempt()', () => {
     expect(xframeOptionsExempt(embeddable).name).toBe('embeddable');
   });
 });
+
+describe('X_FRAME_OPTIONS in lower case', () => {
+  it('is accepted at createApp and sent upper-cased, as Django does', async () => {
+    const served = await serve({
+      MIDDLEWARE: [XFrameOptionsMiddleware],
+      X_FRAME_OPTIONS: 'sameorigin',
+      ROOT_URLCONF: [path('', () => new HttpResponse('home'))],
+    });
+    try {
+      expect((await httpRequest(`${served.url}/`)).headers['x-frame-options']).toBe('SAMEORIGIN');
+    } finally {
+      await served.close();
+    }
+  });
+});

@@ -395,6 +395,33 @@ describe('HttpRequest in process', () => {
       });
       expect(response.json()).toMatchObject({ secure: true });
     });
+
+    it('lets the proxy header alone decide when present, even over TLS, as Django does', async () => {
+      const { client } = clientWith({ SECURE_PROXY_SSL_HEADER: ['HTTP_X_FORWARDED_PROTO', 'https'] });
+      const overTls = (proto?: string) =>
+        client.get('/secure/', undefined, {
+          secure: true,
+          headers: proto === undefined ? {} : { 'X-Forwarded-Proto': proto },
+        });
+      expect((await overTls('http')).json()).toEqual({ secure: false, uri: 'http://localhost/secure/' });
+      expect((await overTls()).json()).toMatchObject({ secure: true });
+    });
+  });
+
+  describe('scheme', () => {
+    it('is the scheme the client used: the proxy header when present, else the connection', () => {
+      const { app } = createLoggedApp({
+        ROOT_URLCONF: [],
+        SECURE_PROXY_SSL_HEADER: ['X-Forwarded-Proto', 'https'],
+      });
+      const behindProxy = new HttpRequest({ headers: { 'X-Forwarded-Proto': 'https' } });
+      behindProxy.app = app;
+      expect(behindProxy.scheme).toBe('https');
+      expect(behindProxy.META['wsgi.url_scheme']).toBe('http');
+      const direct = new HttpRequest({ scheme: 'https' });
+      direct.app = app;
+      expect(direct.scheme).toBe('https');
+    });
   });
 
   describe('getHost()', () => {

@@ -51,7 +51,7 @@ describe('settings validation at createApp', () => {
     ['SECURE_REFERRER_POLICY', [1, false]],
     ['SECURE_CROSS_ORIGIN_OPENER_POLICY', [1, false]],
     ['SECURE_SSL_REDIRECT', ['yes']],
-    ['X_FRAME_OPTIONS', ['ALLOW', 'deny', 1]],
+    ['X_FRAME_OPTIONS', ['ALLOW', 'allow-from x', 1]],
     ['WEBSOCKET_ACCEPT_ALL', ['yes', 1]],
     ['WEBSOCKET_ALLOWED_ORIGINS', ['*', [1]]],
     ['WEBSOCKET_MAX_MESSAGE_SIZE', [0, -1, 1.5]],

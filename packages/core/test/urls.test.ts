@@ -9,6 +9,7 @@ import {
   registerConverter,
   reverse,
   UrlResolver,
+  type ResolverMatch,
   type UrlConf,
   type ViewFunction,
 } from '@manouche/core';
@@ -324,20 +325,41 @@ describe('reverse()', () => {
     expect(() => reverse('missing')).toThrow(NoReverseMatch);
   });
 
-  it('names the route in resolverMatch, namespace and prefixes included', async () => {
-    const seen: Array<string | null> = [];
+  it('describes a namespaced route in resolverMatch as Django does', async () => {
+    let seen: ResolverMatch | null = null;
     const record: ViewFunction = (request) => {
-      seen.push(request.resolverMatch?.urlName ?? null, request.resolverMatch?.route ?? null);
+      seen = request.resolverMatch;
       return new HttpResponse();
     };
     const app = createApp({
       ROOT_URLCONF: [
-        include('blog/', [path('<int:id>/', record, { name: 'detail' })], { namespace: 'blog' }),
+        include(
+          'blog/',
+          [include('api/', [path('<int:id>/', record, { name: 'detail' })], { namespace: 'api' })],
+          { namespace: 'blog' },
+        ),
       ],
       LOGGER: silent,
     });
-    expect((await new Client(app).get('/blog/3/')).statusCode).toBe(200);
-    expect(seen).toEqual(['blog:detail', 'blog/<int:id>/']);
+    expect((await new Client(app).get('/blog/api/3/')).statusCode).toBe(200);
+    expect(seen).toMatchObject({
+      urlName: 'detail',
+      viewName: 'blog:api:detail',
+      namespace: 'blog:api',
+      namespaces: ['blog', 'api'],
+      appName: 'blog:api',
+      appNames: ['blog', 'api'],
+      route: 'blog/api/<int:id>/',
+      args: [],
+      kwargs: { id: 3 },
+      params: { id: 3 },
+    });
+    expect(app.reverse(seen!.viewName!, seen!.kwargs)).toBe('/blog/api/3/');
+  });
+
+  it('gives a route outside any namespace an empty namespace and its name as view name', () => {
+    const match = new UrlResolver([path('about/', view('about'), { name: 'about' })]).match('/about/');
+    expect(match).toMatchObject({ urlName: 'about', viewName: 'about', namespace: '', namespaces: [] });
   });
 });
 

@@ -12,12 +12,29 @@ import type { WebSocketConnection } from './websocket-connection';
 
 /** What the URL resolver found for a request (Django's `request.resolver_match`). */
 export interface ResolverMatch {
-  /** The view that will run. */
+  /** The view that will run (Django's `func`). */
   readonly view: (...args: never[]) => unknown;
   /** The converted URL parameters. */
   readonly params: Record<string, unknown>;
-  /** The URL pattern's name, or `null`. */
+  /** The same object as `params`, under Django's name. */
+  readonly kwargs: Record<string, unknown>;
+  /** Positional arguments: always empty (routes capture named parameters only). */
+  readonly args: readonly unknown[];
+  /** The URL pattern's own name, without namespaces (`detail`), or `null`. */
   readonly urlName: string | null;
+  /** The name to reverse, namespaces included (`blog:detail`); `null` when the pattern has no name. */
+  readonly viewName: string | null;
+  /** The namespaces of the `include()`s the route sits in, outermost first (`['blog']`). */
+  readonly namespaces: readonly string[];
+  /** `namespaces` joined with `:` (`blog`, `blog:api`), `''` outside any namespace. */
+  readonly namespace: string;
+  /**
+   * The application namespaces: an `include()`'s namespace is its application namespace too, as in
+   * Django's `include((patterns, app_name))`.
+   */
+  readonly appNames: readonly string[];
+  /** `appNames` joined with `:`. */
+  readonly appName: string;
   /** The route as written, prefixes included (`blog/posts/<int:id>/`). */
   readonly route: string;
 }
@@ -98,8 +115,6 @@ export class HttpRequest {
   readonly body: Buffer;
   /** Case-insensitive request headers. */
   readonly headers: RequestHeaders;
-  /** `http` or `https` as seen by this server (see `isSecure()` for proxies). */
-  readonly scheme: 'http' | 'https';
   readonly remoteAddress: string;
   readonly serverPort: number;
   /** The accepted WebSocket, set immediately before a WebSocket view's body runs; else `null`. */
@@ -111,6 +126,7 @@ export class HttpRequest {
   /** Set once the URL resolves. */
   resolverMatch: ResolverMatch | null;
 
+  readonly #connectionScheme: 'http' | 'https';
   #GET: QueryDict | null;
   #form: ParsedForm | null;
   #formError: Error | null;
@@ -129,7 +145,7 @@ export class HttpRequest {
           : init.body;
     const headers = init.headers ?? {};
     this.headers = new RequestHeaders(init.headersAreLowerCase ? headers : lowerCaseKeys(headers));
-    this.scheme = init.scheme ?? 'http';
+    this.#connectionScheme = init.scheme ?? 'http';
     this.remoteAddress = init.remoteAddress ?? '127.0.0.1';
     this.serverPort = init.serverPort ?? 80;
     this.websocket = null;
@@ -191,18 +207,32 @@ export class HttpRequest {
   }
 
   /**
-   * True over HTTPS, or when `SECURE_PROXY_SSL_HEADER` says a proxy received it over HTTPS. The header
-   * may be named as in Django (`['HTTP_X_FORWARDED_PROTO', 'https']`) or plainly (`X-Forwarded-Proto`).
+   * `http` or `https`, as the client used it (Django's `request.scheme`): when the
+   * `SECURE_PROXY_SSL_HEADER` header is present, it alone decides (a proxy terminated TLS, or passed
+   * plain HTTP on over a TLS hop); otherwise the connection's own scheme.
+   */
+  get scheme(): 'http' | 'https' {
+    return this.#proxiedScheme() ?? this.#connectionScheme;
+  }
+
+  /**
+   * True when {@link HttpRequest.scheme} is `https`. The proxy header may be named as in Django
+   * (`['HTTP_X_FORWARDED_PROTO', 'https']`) or plainly (`X-Forwarded-Proto`).
    */
   isSecure(): boolean {
-    if (this.scheme === 'https') return true;
+    return this.scheme === 'https';
+  }
+
+  /** What `SECURE_PROXY_SSL_HEADER` says, or `null` when it is unset or its header is absent. */
+  #proxiedScheme(): 'http' | 'https' | null {
     const proxyHeader = this.app?.settings.SECURE_PROXY_SSL_HEADER;
-    if (!proxyHeader) return false;
+    if (!proxyHeader) return null;
     const [name, secureValue] = proxyHeader;
     const header = /^HTTP_/i.test(name) ? name.slice(5).replace(/_/g, '-') : name;
+    const value = this.headers.get(header);
+    if (value === null) return null;
     // Proxies that append give `https, http`: the first value is the one the client used (Django 4.1+).
-    const value = this.headers.get(header)?.split(',', 1)[0]!.trim();
-    return value === secureValue;
+    return value.split(',', 1)[0]!.trim() === secureValue ? 'https' : 'http';
   }
 
   /**
@@ -297,7 +327,7 @@ export class HttpRequest {
       SERVER_PORT: String(this.serverPort),
       SERVER_NAME: splitDomainPort(this.rawHost())[0] || 'localhost',
       SERVER_PROTOCOL: 'HTTP/1.1',
-      'wsgi.url_scheme': this.scheme,
+      'wsgi.url_scheme': this.#connectionScheme,
     };
     for (const [name, value] of this.headers) {
       if (name === 'content-type') meta.CONTENT_TYPE = value;

@@ -13,7 +13,7 @@ import { MiddlewareMixin } from './mixin';
  * | `SECURE_SSL_REDIRECT` | a non-secure request gets a 301 to the same URL over `https` (on `SECURE_SSL_HOST` when set), unless its path (without the leading `/`) matches a `SECURE_REDIRECT_EXEMPT` pattern |
  * | `SECURE_HSTS_SECONDS` | when > 0, secure responses get `Strict-Transport-Security: max-age=N`, plus `; includeSubDomains` (`SECURE_HSTS_INCLUDE_SUBDOMAINS`) and `; preload` (`SECURE_HSTS_PRELOAD`) |
  * | `SECURE_CONTENT_TYPE_NOSNIFF` | `X-Content-Type-Options: nosniff` |
- * | `SECURE_REFERRER_POLICY` | `Referrer-Policy` (a comma-separated list of fallbacks is accepted) |
+ * | `SECURE_REFERRER_POLICY` | `Referrer-Policy` (a comma-separated list of fallbacks, or an array of them) |
  * | `SECURE_CROSS_ORIGIN_OPENER_POLICY` | `Cross-Origin-Opener-Policy`, on every response, as Django 4 does |
  *
  * "Secure" is {@link HttpRequest.isSecure}, so `SECURE_PROXY_SSL_HEADER` applies.
@@ -41,8 +41,8 @@ export class SecurityMiddleware extends MiddlewareMixin {
     if (settings.SECURE_CONTENT_TYPE_NOSNIFF) headers.setDefault('X-Content-Type-Options', 'nosniff');
     const referrerPolicy = settings.SECURE_REFERRER_POLICY;
     if (referrerPolicy) {
-      const policies = referrerPolicy
-        .split(',')
+      // A comma-separated string or an array of fallbacks, as Django accepts.
+      const policies = (typeof referrerPolicy === 'string' ? referrerPolicy.split(',') : referrerPolicy)
         .map((policy) => policy.trim())
         .filter((policy) => policy !== '');
       headers.setDefault('Referrer-Policy', policies.join(','));

@@ -19,6 +19,10 @@ export interface CompiledRoute {
   readonly route: string;
   /** The full name, namespaces included (`blog:post-detail`), or `null`. */
   readonly name: string | null;
+  /** The pattern's own name (`post-detail`), or `null`. */
+  readonly urlName: string | null;
+  /** The namespaces of the enclosing `include()`s, outermost first. */
+  readonly namespaces: readonly string[];
   readonly view: View;
   readonly regexp: RegExp;
   readonly params: readonly CompiledParam[];
@@ -48,7 +52,7 @@ export class UrlResolver {
     const routes: CompiledRoute[] = [];
     flatten(
       urlconf,
-      { pieces: [{ type: 'text', value: '/' }], syntax: 'django', route: '', namespace: '' },
+      { pieces: [{ type: 'text', value: '/' }], syntax: 'django', route: '', namespaces: [] },
       routes,
     );
     this.routes = routes;
@@ -75,13 +79,12 @@ export class UrlResolver {
   /** The route for `path`, or `null`. */
   match(path: string): Resolution | null {
     const literal = this.#literal.get(path);
-    if (literal !== undefined)
-      return { view: literal.view, params: {}, urlName: literal.name, route: literal.route };
+    if (literal !== undefined) return resolution(literal, {});
     for (const route of this.#dynamic) {
       const match = route.regexp.exec(path);
       if (match === null) continue;
       const params = convertParams(route, match);
-      if (params !== null) return { view: route.view, params, urlName: route.name, route: route.route };
+      if (params !== null) return resolution(route, params);
     }
     return null;
   }
@@ -118,11 +121,30 @@ export class UrlResolver {
   }
 }
 
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+function resolution(route: CompiledRoute, params: Record<string, unknown>): Resolution {
+  const namespace = route.namespaces.join(':');
+  return {
+    view: route.view,
+    params,
+    kwargs: params,
+    args: NO_ARGS,
+    urlName: route.urlName,
+    viewName: route.name,
+    namespaces: route.namespaces,
+    namespace,
+    appNames: route.namespaces,
+    appName: namespace,
+    route: route.route,
+  };
+}
+
 interface Prefix {
   pieces: RoutePiece[];
   syntax: 'django' | 'path-to-regexp';
   route: string;
-  namespace: string;
+  namespaces: readonly string[];
 }
 
 function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void {
@@ -138,9 +160,9 @@ function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void 
           `include(${JSON.stringify(entry.prefix)}) needs an array of path()/include() entries; got ${typeof entry.patterns}`,
         );
       }
-      const namespace =
-        entry.namespace === null ? prefix.namespace : `${prefix.namespace}${entry.namespace}:`;
-      flatten(entry.patterns, { ...join(prefix, entry.prefix), namespace }, into);
+      const namespaces =
+        entry.namespace === null ? prefix.namespaces : [...prefix.namespaces, entry.namespace];
+      flatten(entry.patterns, { ...join(prefix, entry.prefix), namespaces }, into);
       continue;
     }
     if (typeof entry.view !== 'function') {
@@ -155,7 +177,9 @@ function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void 
     const trailing = joined.syntax === 'path-to-regexp' && !source.endsWith('\\/') ? '(?:\\/)?' : '';
     into.push({
       route: joined.route,
-      name: entry.name === null ? null : `${prefix.namespace}${entry.name}`,
+      name: entry.name === null ? null : [...prefix.namespaces, entry.name].join(':'),
+      urlName: entry.name,
+      namespaces: prefix.namespaces,
       view: entry.view,
       regexp: new RegExp(`^${source}${trailing}$`),
       params,
@@ -184,7 +208,7 @@ function join(prefix: Prefix, route: string): Prefix {
     written += '/';
   }
   pieces.push(...child);
-  return { pieces: mergeText(pieces), syntax, route: written + route, namespace: prefix.namespace };
+  return { pieces: mergeText(pieces), syntax, route: written + route, namespaces: prefix.namespaces };
 }
 
 function mergeText(pieces: RoutePiece[]): RoutePiece[] {
