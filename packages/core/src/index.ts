@@ -59,6 +59,7 @@ export type { WebSocketConnection } from './http/websocket-connection';
 export { isHostAllowed, splitDomainPort } from './http/hosts';
 export {
   path,
+  rePath,
   include,
   type UrlConf,
   type UrlInclude,
@@ -67,8 +68,8 @@ export {
   type ViewParams,
 } from './urls/patterns';
 export { registerConverter, type PathConverter } from './urls/converters';
-export { reverse } from './urls/reverse';
-export { UrlResolver, type CompiledRoute } from './urls/resolver';
+export { resolve, reverse } from './urls/reverse';
+export { UrlResolver, type CompiledRoute, type Resolution } from './urls/resolver';
 export { middlewareMode, type MiddlewareMode } from './handler/load';
 export { setViewRunner, type ViewRunner } from './handler/view-layer';
 export { responseForException, serverError } from './handler/exception';

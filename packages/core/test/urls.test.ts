@@ -1,5 +1,6 @@
 import {
   createApp,
+  Http404,
   HttpResponse,
   ImproperlyConfigured,
   include,
@@ -7,6 +8,8 @@ import {
   NoReverseMatch,
   path,
   registerConverter,
+  rePath,
+  resolve,
   reverse,
   UrlResolver,
   type ResolverMatch,
@@ -497,5 +500,88 @@ describe('invalid URL confs fail at createApp with ImproperlyConfigured', () => 
     expect(() => createApp({ ROOT_URLCONF: [include('blog/', notAList)], LOGGER: silent })).toThrow(
       ImproperlyConfigured,
     );
+  });
+});
+
+describe('rePath()', () => {
+  const archive = view('archive');
+  const urls: UrlConf = [
+    rePath('^articles/(?<year>[0-9]{4})/$', archive, { name: 'year-archive' }),
+    rePath('^articles/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$', view('month'), { name: 'month-archive' }),
+    rePath('^legacy/([a-z]+)/([0-9]+)/$', view('positional'), { name: 'legacy' }),
+    rePath('^static/', view('prefix')),
+    rePath('^(?:feeds|rss)/(?<kind>[a-z]+)\\.xml$', view('feed'), { name: 'feed' }),
+    include('blog/', [rePath('^(?<slug>[-a-z]+)/$', view('post'), { name: 'post' })], { namespace: 'blog' }),
+    include('/api', [rePath('^items/(?<id>[0-9]+)$', view('item'), { name: 'item' })]),
+  ];
+  const resolver = new UrlResolver(urls);
+
+  it('matches the path without its leading slash and passes named groups as string parameters', () => {
+    const match = resolver.match('/articles/2026/');
+    expect(match?.view).toBe(archive);
+    expect(match?.params).toEqual({ year: '2026' });
+    expect(match?.args).toEqual([]);
+  });
+
+  it("accepts Python's (?P<name>...) groups, so Django patterns port as they are", () => {
+    expect(resolver.match('/articles/2026/11/')?.params).toEqual({ year: '2026', month: '11' });
+  });
+
+  it('passes the groups of a pattern without named groups as positional args', () => {
+    const match = resolver.match('/legacy/tea/42/');
+    expect(match?.params).toEqual({});
+    expect(match?.args).toEqual(['tea', '42']);
+  });
+
+  it('matches any path a pattern without $ starts, as Django does', () => {
+    expect(resolver.match('/static/css/site.css')).not.toBeNull();
+    expect(resolver.match('/articles/2026/extra/')).toBeNull();
+  });
+
+  it('nests under include() prefixes of either syntax, with namespaces', () => {
+    expect(resolver.match('/blog/hello-world/')).toMatchObject({
+      params: { slug: 'hello-world' },
+      viewName: 'blog:post',
+      route: 'blog/^(?<slug>[-a-z]+)/$',
+    });
+    expect(resolver.match('/api/items/7')?.params).toEqual({ id: '7' });
+  });
+
+  it('reverses a pattern made of text and named groups, checking each value against its group', () => {
+    expect(resolver.reverse('year-archive', { year: 2026 })).toBe('/articles/2026/');
+    expect(resolver.reverse('blog:post', { slug: 'hello' })).toBe('/blog/hello/');
+    expect(() => resolver.reverse('year-archive', { year: 26 })).toThrow(NoReverseMatch);
+  });
+
+  it('refuses to reverse a richer pattern, saying why', () => {
+    expect(() => resolver.reverse('feed', { kind: 'atom' })).toThrow(/can't be reversed/);
+    expect(() => resolver.reverse('legacy', {})).toThrow(NoReverseMatch);
+  });
+
+  it('refuses an invalid regular expression at createApp, naming it', () => {
+    expect(() => createApp({ ROOT_URLCONF: [rePath('^(unclosed/$', view('x'))], LOGGER: silent })).toThrow(
+      ImproperlyConfigured,
+    );
+  });
+});
+
+describe('resolve()', () => {
+  it("answers from the latest application's URL conf, as request.resolverMatch would", () => {
+    createApp({
+      ROOT_URLCONF: [
+        include('blog/', [path('<int:id>/', view('detail'), { name: 'detail' })], { namespace: 'blog' }),
+      ],
+      LOGGER: silent,
+    });
+    expect(resolve('/blog/3/')).toMatchObject({
+      viewName: 'blog:detail',
+      urlName: 'detail',
+      params: { id: 3 },
+    });
+  });
+
+  it('throws Http404 for a path nothing matches', () => {
+    createApp({ ROOT_URLCONF: [], LOGGER: silent });
+    expect(() => resolve('/nowhere/')).toThrow(Http404);
   });
 });

@@ -16,6 +16,8 @@ export interface UrlPattern {
   readonly route: string;
   readonly view: View;
   readonly name: string | null;
+  /** Set by {@link rePath}: `route` is a regular expression. */
+  readonly regex?: true;
 }
 
 /** One `include()` entry. */
@@ -54,4 +56,15 @@ export function path<P extends ViewParams = ViewParams>(
  */
 export function include(prefix: string, patterns: UrlConf, options: { namespace?: string } = {}): UrlInclude {
   return { kind: 'include', prefix, patterns, namespace: options.namespace ?? null };
+}
+
+/**
+ * Django's `re_path`: maps a regular expression to `view`. It is matched against the path without its
+ * leading `/` (after any `include()` prefix), anchored at the start; it must match to the end only when
+ * it ends with `$`, as in Django. Named groups (`(?<year>[0-9]{4})`, or Python's `(?P<year>...)`)
+ * become the view's parameters, as strings; without named groups, the groups are
+ * `request.resolverMatch.args`. `reverse()` works for patterns made of text and named groups.
+ */
+export function rePath(pattern: string, view: View, options: { name?: string } = {}): UrlPattern {
+  return { kind: 'path', route: pattern, view, name: options.name ?? null, regex: true };
 }

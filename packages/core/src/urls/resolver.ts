@@ -5,6 +5,7 @@ import {
   compilePieces,
   paramNames,
   parseDjangoRoute,
+  parseRegexRoute,
   quotePath,
   parsePathToRegexpRoute,
   reversePieces,
@@ -26,7 +27,20 @@ export interface CompiledRoute {
   readonly view: View;
   readonly regexp: RegExp;
   readonly params: readonly CompiledParam[];
+  /** The route as text and parameters, for `reverse()`. */
   readonly pieces: readonly RoutePiece[];
+  /** A `rePath()` route: its own groups, after the prefix's parameters. */
+  readonly regex: RegexMatchInfo | null;
+}
+
+/** How a `rePath()` route's match becomes parameters. */
+interface RegexMatchInfo {
+  /** Capture groups before the pattern's own (the prefix's parameters). */
+  readonly firstGroup: number;
+  /** Named groups are the parameters; otherwise the groups are positional `args`. */
+  readonly named: boolean;
+  /** `reverse()` can fill the pattern in (text and named groups only). */
+  readonly reversible: boolean;
 }
 
 /** A resolved request: the route and the converted parameters. */
@@ -84,7 +98,7 @@ export class UrlResolver {
       const match = route.regexp.exec(path);
       if (match === null) continue;
       const params = convertParams(route, match);
-      if (params !== null) return resolution(route, params);
+      if (params !== null) return resolution(route, params, positionalArgs(route, match));
     }
     return null;
   }
@@ -103,6 +117,12 @@ export class UrlResolver {
       throw new NoReverseMatch(`Reverse for ${JSON.stringify(name)} not found: no URL pattern has that name`);
     const reasons: string[] = [];
     for (const route of candidates) {
+      if (route.regex !== null && !route.regex.reversible) {
+        reasons.push(
+          `${route.route}: a regular expression richer than text and named groups can't be reversed`,
+        );
+        continue;
+      }
       const unknown = Object.keys(params).filter((key) => !paramNames(route.pieces).includes(key));
       if (unknown.length > 0) {
         reasons.push(`${route.route}: unknown parameter(s) ${unknown.join(', ')}`);
@@ -123,13 +143,17 @@ export class UrlResolver {
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
-function resolution(route: CompiledRoute, params: Record<string, unknown>): Resolution {
+function resolution(
+  route: CompiledRoute,
+  params: Record<string, unknown>,
+  args: readonly unknown[] = NO_ARGS,
+): Resolution {
   const namespace = route.namespaces.join(':');
   return {
     view: route.view,
     params,
     kwargs: params,
-    args: NO_ARGS,
+    args,
     urlName: route.urlName,
     viewName: route.name,
     namespaces: route.namespaces,
@@ -170,6 +194,10 @@ function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void 
         `The view for URL route ${JSON.stringify(entry.route)} must be a function; got ${typeof entry.view}`,
       );
     }
+    if (entry.regex === true) {
+      into.push(compileRegexRoute(prefix, entry.route, entry.name, entry.view));
+      continue;
+    }
     const joined = join(prefix, entry.route);
     const { source, params } = compilePieces(joined.pieces);
     // path-to-regexp users expect an optional trailing slash; Django routes match exactly (APPEND_SLASH
@@ -184,8 +212,36 @@ function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void 
       regexp: new RegExp(`^${source}${trailing}$`),
       params,
       pieces: joined.pieces,
+      regex: null,
     });
   }
+}
+
+/** A `rePath()` entry under `prefix`: the prefix's pieces, then the pattern itself. */
+function compileRegexRoute(prefix: Prefix, pattern: string, name: string | null, view: View): CompiledRoute {
+  const compiled = parseRegexRoute(pattern);
+  // Django matches the pattern against the path without its leading slash, like a Django-syntax route.
+  let base = join(prefix, '');
+  const last = base.pieces[base.pieces.length - 1];
+  if (last?.type !== 'text' || !last.value.endsWith('/'))
+    base = {
+      ...base,
+      pieces: mergeText([...base.pieces, { type: 'text', value: '/' }]),
+      route: `${base.route}/`,
+    };
+  const { source, params } = compilePieces(base.pieces);
+  const firstGroup = new RegExp(`${source}|`).exec('')!.length - 1;
+  return {
+    route: base.route + pattern,
+    name: name === null ? null : [...prefix.namespaces, name].join(':'),
+    urlName: name,
+    namespaces: prefix.namespaces,
+    view,
+    regexp: new RegExp(`^${source}(?:${compiled.source})${compiled.anchored ? '$' : ''}`),
+    params,
+    pieces: compiled.pieces === null ? base.pieces : mergeText([...base.pieces, ...compiled.pieces]),
+    regex: { firstGroup, named: compiled.named, reversible: compiled.pieces !== null },
+  };
 }
 
 /** Appends `route` to `prefix`, merging the slash between them so both syntaxes nest either way. */
@@ -223,6 +279,8 @@ function mergeText(pieces: RoutePiece[]): RoutePiece[] {
 }
 
 function literalPathOf(route: CompiledRoute): string | null {
+  // A regular expression may match more than its text (no `$`: any path it starts).
+  if (route.regex !== null) return null;
   return route.pieces.length === 1 && route.pieces[0]!.type === 'text' ? route.pieces[0]!.value : null;
 }
 
@@ -230,8 +288,18 @@ function literalVariants(route: CompiledRoute, literal: string): string[] {
   return route.regexp.test(`${literal}/`) ? [literal, `${literal}/`] : [literal];
 }
 
+/** A `rePath()` route without named groups passes its groups positionally (Django's `args`). */
+function positionalArgs(route: CompiledRoute, match: RegExpExecArray): readonly unknown[] {
+  if (route.regex === null || route.regex.named) return NO_ARGS;
+  return match.slice(route.regex.firstGroup + 1).filter((group) => group !== undefined);
+}
+
 function convertParams(route: CompiledRoute, match: RegExpExecArray): Record<string, unknown> | null {
   const params: Record<string, unknown> = {};
+  if (route.regex?.named === true) {
+    for (const [name, value] of Object.entries(match.groups ?? {}))
+      if (value !== undefined) params[name] = value;
+  }
   for (const param of route.params) {
     const raw = match[param.group];
     if (raw === undefined) continue;

@@ -158,3 +158,94 @@ function escapeRegex(text: string): string {
 function countGroups(source: string): number {
   return new RegExp(`${source}|`).exec('')!.length - 1;
 }
+
+/** A `rePath()` pattern, ready to be appended to its prefix. */
+export interface RegexRoute {
+  /** The JavaScript regex source, without the leading `^` and the trailing `$`. */
+  readonly source: string;
+  /** The pattern ended with `$`: the whole rest of the path must match. */
+  readonly anchored: boolean;
+  /** Whether it has named groups (then its other groups are not parameters). */
+  readonly named: boolean;
+  /** The pattern as text and parameters, for `reverse()`; `null` when it is too rich to reverse. */
+  readonly pieces: RoutePiece[] | null;
+}
+
+const PYTHON_NAMED_GROUP = /\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g;
+
+/** Compiles a `rePath()` pattern once; an invalid expression is {@link ImproperlyConfigured}. */
+export function parseRegexRoute(pattern: string): RegexRoute {
+  let source = pattern.replace(PYTHON_NAMED_GROUP, '(?<$1>');
+  if (source.startsWith('^')) source = source.slice(1);
+  const anchored = /(^|[^\\])(\\\\)*\$$/.test(source);
+  if (anchored) source = source.slice(0, -1);
+  try {
+    new RegExp(source);
+  } catch (error) {
+    throw new ImproperlyConfigured(
+      `URL pattern ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`,
+    );
+  }
+  return { source, anchored, named: /\(\?<[A-Za-z_]/.test(source), pieces: reversiblePieces(source) };
+}
+
+const REGEX_SYNTAX = new Set(['.', '[', ']', '{', '}', '(', ')', '*', '+', '?', '|', '^', '$']);
+
+/**
+ * `source` as text and named groups when that is all it is (`articles/(?<year>[0-9]{4})/`), so that
+ * `reverse()` can fill it in; `null` for anything richer (classes, quantifiers, alternation outside a
+ * group), which Django's `reverse()` handles by enumerating and we do not.
+ */
+function reversiblePieces(source: string): RoutePiece[] | null {
+  const pieces: RoutePiece[] = [];
+  let text = '';
+  for (let index = 0; index < source.length; index++) {
+    const char = source[index]!;
+    if (char === '\\') {
+      const next = source[index + 1];
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) return null;
+      text += next;
+      index += 1;
+      continue;
+    }
+    if (
+      char === '(' &&
+      source.startsWith('(?<', index) &&
+      source[index + 3] !== '=' &&
+      source[index + 3] !== '!'
+    ) {
+      const close = source.indexOf('>', index);
+      const end = closingParen(source, index);
+      if (close === -1 || end === -1) return null;
+      if (text !== '') pieces.push({ type: 'text', value: text });
+      text = '';
+      const regex = source.slice(close + 1, end);
+      pieces.push({ type: 'param', name: source.slice(index + 3, close), converter: regexConverter(regex) });
+      index = end;
+      continue;
+    }
+    if (REGEX_SYNTAX.has(char)) return null;
+    text += char;
+  }
+  if (text !== '') pieces.push({ type: 'text', value: text });
+  return pieces;
+}
+
+/** The index of the `)` that closes the group opened at `open`, or -1. */
+function closingParen(source: string, open: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (let index = open; index < source.length; index++) {
+    const char = source[index];
+    if (char === '\\') index += 1;
+    else if (inClass) inClass = char !== ']';
+    else if (char === '[') inClass = true;
+    else if (char === '(') depth += 1;
+    else if (char === ')' && --depth === 0) return index;
+  }
+  return -1;
+}
+
+function regexConverter(regex: string): PathConverter {
+  return { regex, toJs: (value) => value, toUrl: (value) => String(value) };
+}
