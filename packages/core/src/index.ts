@@ -131,6 +131,7 @@ export { NunjucksTemplates } from './templates/nunjucks';
 export { View, HTTP_METHOD_NAMES, type ClassBasedView } from './views/generic';
 export { registerViewInspector, type ViewInspector } from './views/inspect';
 export { viewChain, wraps, type ViewLike } from './views/wraps';
+export { redirect, render, resolveUrl, type HasAbsoluteUrl } from './views/shortcuts';
 export {
   MemorySessionStore,
   Session,
