@@ -57,6 +57,7 @@ export type { CookieOptions } from './http/cookies';
 export type { UploadedFile } from './http/body';
 export type { WebSocketConnection } from './http/websocket-connection';
 export { isHostAllowed, splitDomainPort } from './http/hosts';
+export type { MediaRange } from './http/accept';
 export {
   path,
   rePath,

@@ -30,6 +30,8 @@ export interface Settings {
   SECURE_PROXY_SSL_HEADER?: [string, string] | null;
   /** Trust `X-Forwarded-Host` in `getHost()`. */
   USE_X_FORWARDED_HOST?: boolean;
+  /** Trust `X-Forwarded-Port` in `getPort()`. */
+  USE_X_FORWARDED_PORT?: boolean;
   SECURE_CONTENT_TYPE_NOSNIFF?: boolean;
   SECURE_HSTS_SECONDS?: number;
   SECURE_HSTS_INCLUDE_SUBDOMAINS?: boolean;
@@ -213,6 +215,7 @@ const SPECS = {
     expected: 'a [header, value] pair or null',
   },
   USE_X_FORWARDED_HOST: { default: false, check: isBoolean, expected: 'a boolean' },
+  USE_X_FORWARDED_PORT: { default: false, check: isBoolean, expected: 'a boolean' },
   SECURE_CONTENT_TYPE_NOSNIFF: { default: true, check: isBoolean, expected: 'a boolean' },
   SECURE_HSTS_SECONDS: { default: 0, check: isNonNegativeInteger, expected: 'a non-negative integer' },
   SECURE_HSTS_INCLUDE_SUBDOMAINS: { default: false, check: isBoolean, expected: 'a boolean' },

@@ -424,6 +424,67 @@ describe('HttpRequest in process', () => {
     });
   });
 
+  describe('getPort()', () => {
+    it('is the server port, or X-Forwarded-Port with USE_X_FORWARDED_PORT', () => {
+      const { app } = createLoggedApp({ ROOT_URLCONF: [] });
+      const { app: proxied } = createLoggedApp({ ROOT_URLCONF: [], USE_X_FORWARDED_PORT: true });
+      const request = (bound: typeof app) => {
+        const built = new HttpRequest({ serverPort: 8000, headers: { 'X-Forwarded-Port': '443' } });
+        built.app = bound;
+        return built;
+      };
+      expect(request(app).getPort()).toBe('8000');
+      expect(request(proxied).getPort()).toBe('443');
+    });
+
+    it('leaves the default port of the scheme out of a host rebuilt without a Host header', () => {
+      expect(new HttpRequest({ scheme: 'https', serverPort: 443 }).rawHost()).toBe('localhost');
+      expect(new HttpRequest({ scheme: 'https', serverPort: 80 }).rawHost()).toBe('localhost:80');
+      expect(new HttpRequest({ serverPort: 8000 }).rawHost()).toBe('localhost:8000');
+    });
+  });
+
+  describe('accepts() and getPreferredType()', () => {
+    const withAccept = (accept?: string) =>
+      new HttpRequest({ headers: accept === undefined ? {} : { Accept: accept } });
+
+    it('accepts what a range covers, wildcards included, and nothing with q=0', () => {
+      const request = withAccept('text/html, application/*;q=0.5, image/png;q=0');
+      expect(request.accepts('text/html')).toBe(true);
+      expect(request.accepts('application/json')).toBe(true);
+      expect(request.accepts('image/png')).toBe(false);
+      expect(request.accepts('text/plain')).toBe(false);
+    });
+
+    it('accepts everything when there is no Accept header', () => {
+      expect(withAccept().accepts('application/octet-stream')).toBe(true);
+    });
+
+    it("lets the most specific range decide a type's quality", () => {
+      const request = withAccept('text/*;q=0.9, text/plain;q=0, */*;q=0.1');
+      expect(request.accepts('text/plain')).toBe(false);
+      expect(request.accepts('text/csv')).toBe(true);
+    });
+
+    it('prefers by quality, then by the order the server gave', () => {
+      const request = withAccept('application/json;q=0.8, text/html');
+      expect(request.getPreferredType(['application/json', 'text/html'])).toBe('text/html');
+      expect(withAccept('*/*').getPreferredType(['application/json', 'text/html'])).toBe('application/json');
+      expect(withAccept('image/png').getPreferredType(['text/html'])).toBeNull();
+    });
+
+    it('lists the ranges most preferred first, skipping malformed ones', () => {
+      const types = withAccept('*/*;q=0.1, text/*, nonsense, text/html;level=1, text/html').acceptedTypes;
+      expect(types.map((range) => `${range.type}/${range.subtype}`)).toEqual([
+        'text/html',
+        'text/html',
+        'text/*',
+        '*/*',
+      ]);
+      expect(types[0]!.params).toEqual({ level: '1' });
+    });
+  });
+
   describe('getHost()', () => {
     const withHost = (host: string) => ({ headers: { host } });
 

@@ -4,6 +4,7 @@ import { BadRequest, DisallowedHost } from '../exceptions';
 import type { Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { mediaType, parseMultipart, type ParsedForm, type UploadedFile } from './body';
+import { accepts, parseAccept, preferredType, type MediaRange } from './accept';
 import { parseCookies } from './cookies';
 import { RequestHeaders, type RawHeaderValue } from './headers';
 import { isHostAllowed, splitDomainPort } from './hosts';
@@ -264,14 +265,43 @@ export class HttpRequest {
     throw new DisallowedHost(`Invalid HTTP_HOST header: ${JSON.stringify(host)}.${hint}`);
   }
 
-  /** The Host header (or `X-Forwarded-Host` with `USE_X_FORWARDED_HOST`), unchecked. */
+  /**
+   * The Host header (or `X-Forwarded-Host` with `USE_X_FORWARDED_HOST`), unchecked. Without either,
+   * Django's reconstruction: the server name, with the port when it is not the scheme's default.
+   */
   rawHost(): string {
     const forwarded = this.app?.settings.USE_X_FORWARDED_HOST ? this.headers.get('x-forwarded-host') : null;
-    return (
-      forwarded ??
-      this.headers.get('host') ??
-      `localhost${this.serverPort === 80 ? '' : `:${this.serverPort}`}`
-    );
+    const host = forwarded ?? this.headers.get('host');
+    if (host !== null) return host;
+    const port = this.getPort();
+    return port === (this.isSecure() ? '443' : '80') ? 'localhost' : `localhost:${port}`;
+  }
+
+  /**
+   * The port the request came in on, as a string (Django's `get_port()`): `X-Forwarded-Port` with
+   * `USE_X_FORWARDED_PORT`, else the server's port.
+   */
+  getPort(): string {
+    const forwarded = this.app?.settings.USE_X_FORWARDED_PORT ? this.headers.get('x-forwarded-port') : null;
+    return forwarded ?? String(this.serverPort);
+  }
+
+  /** The `Accept` header's media ranges, most preferred first (a missing header accepts everything). */
+  get acceptedTypes(): readonly MediaRange[] {
+    return parseAccept(this.headers.get('accept'));
+  }
+
+  /** Whether the client accepts `mediaType` (`'application/json'`), as Django's `accepts()`. */
+  accepts(mediaType: string): boolean {
+    return accepts(this.acceptedTypes, mediaType);
+  }
+
+  /**
+   * The one of `mediaTypes` the client prefers by its `Accept` header, or `null` when it accepts none
+   * (Django 5.2's `get_preferred_type()`).
+   */
+  getPreferredType(mediaTypes: readonly string[]): string | null {
+    return preferredType(this.acceptedTypes, mediaTypes);
   }
 
   /** The full path with the query string (`/search?q=x`). */
