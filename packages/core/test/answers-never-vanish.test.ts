@@ -3,14 +3,15 @@ import {
   contentDispositionHeader,
   HttpResponse,
   path,
+  StreamingHttpResponse,
   type HttpRequest,
 } from '@manouche/core';
 import { rawExchange, type RawResponse } from './support/raw-http';
 import { serve, type Served } from './support/serve';
 
-// Whatever a view does to its response headers, the client gets an answer: a header that can't be
-// written is refused where it is set (a 500 naming it), and a Unicode value is encoded as Django
-// encodes it.
+// Whatever a view does to its response, the client gets an answer: a header that can't be written is
+// refused where it is set (a 500 naming it), a Unicode value is encoded as Django encodes it, and a
+// response that still fails to go out is replaced by a bare 500 rather than a dropped socket.
 
 /** A view that builds a plain response and lets `spoil` do something wrong to it. */
 function spoiled(spoil: (response: HttpResponse) => void): (request: HttpRequest) => HttpResponse {
@@ -71,6 +72,32 @@ describe('answers that never vanish, over a real socket', () => {
             response.headers.set('Content-Disposition', contentDispositionHeader(true, 'résumé — 2024.pdf')!),
           ),
         ),
+        path(
+          'bad-status/',
+          spoiled((response) => (response.statusCode = 42)),
+        ),
+        path(
+          'bad-reason/',
+          spoiled((response) => (response.reasonPhrase = 'OK\r\nX-Injected: yes')),
+        ),
+        path(
+          'unicode-reason/',
+          spoiled((response) => (response.reasonPhrase = 'Ça va †')),
+        ),
+        path(
+          'raw-cookie/',
+          spoiled((response) => response.cookies.set('session', 'session=a\0b')),
+        ),
+        path('bodiless-broken/', () => {
+          const response = new HttpResponse('', { status: 204 });
+          response.cookies.set('session', 'session=a\0b');
+          return response;
+        }),
+        path('stream-bad-status/', () => {
+          const response = new StreamingHttpResponse(['never', 'sent']);
+          response.statusCode = 42;
+          return response;
+        }),
       ],
     });
   });
@@ -128,7 +155,56 @@ describe('answers that never vanish, over a real socket', () => {
     expect(decodeURIComponent(disposition.slice(disposition.indexOf("''") + 2))).toBe('résumé — 2024.pdf');
   });
 
+  describe('a response Node refuses to write is replaced by a bare 500, with one error line', () => {
+    it.each([
+      ['a status code out of range', '/bad-status/'],
+      ['a reason phrase with CR/LF', '/bad-reason/'],
+      ['a reason phrase outside Latin-1', '/unicode-reason/'],
+      ['a Set-Cookie with a NUL byte put straight into the cookies map', '/raw-cookie/'],
+      ['a streaming response with a status code out of range', '/stream-bad-status/'],
+    ])('%s', async (_case, target) => {
+      const response = await rawExchange(served.port, get(target));
+      expect(response.head.split('\r\n')[0]).toBe('HTTP/1.1 500 Internal Server Error');
+      expect(response.head).not.toMatch(/X-Injected/i);
+      expect(headerOf(response, 'Connection')).toBe('close');
+      expect(response.body.toString()).toBe('500 Internal Server Error\n');
+      const lines = newLines();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.level).toBe('error');
+      expect(lines[0]!.message).toBe(
+        `Internal Server Error: the response to GET ${target} could not be written; a bare 500 was sent instead`,
+      );
+      await expectHealthyServer();
+    });
+
+    it('without a body when the failed response could not have one (204), so the client reads a whole answer', async () => {
+      const response = await rawExchange(served.port, get('/bodiless-broken/'));
+      expect(response.status).toBe(500);
+      expect(headerOf(response, 'Content-Length')).toBe('0');
+      expect(response.body.length).toBe(0);
+      expect(newLines()).toHaveLength(1);
+    });
+  });
+
   describe('the same on the raw socket of an Upgrade request answered as HTTP', () => {
+    it('a reason phrase with CR/LF is a bare 500, never an injected header', async () => {
+      const response = await rawExchange(served.port, upgrade('/bad-reason/'));
+      expect(response.head.split('\r\n')[0]).toBe('HTTP/1.1 500 Internal Server Error');
+      expect(response.head).not.toMatch(/X-Injected/i);
+      const lines = newLines();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.message).toBe(
+        'Internal Server Error: the response to GET /bad-reason/ could not be written; a bare 500 was sent instead',
+      );
+      await expectHealthyServer();
+    });
+
+    it.each(['/bad-status/', '/unicode-reason/', '/raw-cookie/'])('%s is a bare 500', async (target) => {
+      const response = await rawExchange(served.port, upgrade(target));
+      expect(response.head.split('\r\n')[0]).toBe('HTTP/1.1 500 Internal Server Error');
+      expect(newLines()).toHaveLength(1);
+    });
+
     it('a Unicode header value is MIME-encoded there too', async () => {
       const response = await rawExchange(served.port, upgrade('/unicode-value/'));
       expect(response.status).toBe(200);

@@ -130,6 +130,7 @@ export class NodeServer {
   }
 
   #serveUpgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const logger = this.#app.logger;
     const upgrade: UpgradeContext = { incoming, socket, head, upgraded: false };
     // Until a handshake hands the socket over; after that its owner (ws) handles and reports errors.
     socket.on('error', (error) => {
@@ -140,14 +141,19 @@ export class NodeServer {
     try {
       request = requestFromIncoming(incoming, undefined, upgrade);
     } catch (error) {
-      writeRawResponse(socket, this.#app.respondToError(requestForRefusal(incoming), error));
+      writeRawResponse(
+        socket,
+        this.#app.respondToError(requestForRefusal(incoming), error),
+        logger,
+        incoming,
+      );
       return;
     }
     this.#answer(
       request,
       (response) => {
         // After a 101 the socket belongs to the WebSocket; no HTTP bytes may follow.
-        if (!upgrade.upgraded) writeRawResponse(socket, response);
+        if (!upgrade.upgraded) writeRawResponse(socket, response, logger, incoming);
       },
       () => socket.destroy(),
     );
@@ -155,22 +161,16 @@ export class NodeServer {
 
   /**
    * Runs `request` and hands the response to `write`: in the same tick when the application answered
-   * synchronously. `abort` drops the connection when writing fails (a bug, logged), so a broken
-   * response never takes the process down.
+   * synchronously. The writers answer a response that can't be written with a bare 500 themselves;
+   * `abort` drops the connection only if even that throws (a logger that throws), so nothing a
+   * response does can take the process down.
    */
   #answer(request: HttpRequest, write: (response: HttpResponse) => void, abort: () => void): void {
-    const fail = (error: unknown): void => {
-      this.#app.logger.error(
-        `Unexpected failure writing the response to ${request.method} ${request.path}`,
-        error,
-      );
-      abort();
-    };
     const deliver = (response: HttpResponse): void => {
       try {
         write(response);
-      } catch (error) {
-        fail(error);
+      } catch {
+        abort();
       }
     };
     const answer = this.#app.respond(request);
