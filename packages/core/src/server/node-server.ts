@@ -6,7 +6,7 @@ import type { HttpResponse } from '../http/response';
 import type { Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { ClientDisconnected } from '../exceptions';
-import { hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
+import { assertUnambiguousHead, hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
 import { writeBareStatus, writeRawResponse, writeResponse } from './outgoing';
 
 export type { Server as HttpServer } from 'node:http';
@@ -40,6 +40,8 @@ export class NodeServer {
   readonly #app: ServedApplication;
   readonly #server: Server;
   readonly #sockets = new Set<Duplex>();
+  /** Connections whose last request was refused for an ambiguous head (two `Host` lines...). */
+  readonly #ambiguousSockets = new WeakSet<Duplex>();
 
   constructor(app: ServedApplication) {
     this.#app = app;
@@ -95,6 +97,19 @@ export class NodeServer {
   }
 
   #serve(incoming: IncomingMessage, res: ServerResponse): void {
+    // Node runs requests pipelined behind one it has already parsed; behind a refused ambiguous head
+    // they are never run (a proxy in front may have framed these bytes differently), and the
+    // connection closes once the refusal is written.
+    if (this.#ambiguousSockets.has(incoming.socket)) return;
+    try {
+      assertUnambiguousHead(incoming);
+    } catch (error) {
+      this.#ambiguousSockets.add(incoming.socket);
+      res.shouldKeepAlive = false;
+      writeResponse(res, this.#app.respondToError(requestForRefusal(incoming), error), this.#app.logger);
+      incoming.resume();
+      return;
+    }
     if (!hasBody(incoming)) {
       this.#respond(incoming, res, undefined);
       return;
@@ -139,6 +154,7 @@ export class NodeServer {
     });
     let request: HttpRequest;
     try {
+      assertUnambiguousHead(incoming);
       request = requestFromIncoming(incoming, undefined, upgrade);
     } catch (error) {
       writeRawResponse(
@@ -185,6 +201,12 @@ export class NodeServer {
     // when a body was being read, `#serve` already logs it (one line), and nobody is left to answer.
     if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
+      return;
+    }
+    // Node refuses a bad Transfer-Encoding only after it announced the request, whose ambiguous head
+    // was already answered 400 and logged: one answer, one line, then the connection ends.
+    if (this.#ambiguousSockets.has(socket)) {
+      socket.end();
       return;
     }
     const status =
