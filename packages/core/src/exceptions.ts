@@ -63,6 +63,15 @@ export class BadRequest extends ManoucheError {
   override readonly status: number = 400;
 }
 
+/**
+ * A response header that can't be written: a name that is not an RFC 9110 token, or a value with CR,
+ * LF, NUL or another control character (Django's `BadHeaderError`). Raised when the header is set, so
+ * the mistake surfaces in the view that made it; a programming error, it escapes as a 500.
+ */
+export class BadHeaderError extends ManoucheError {
+  override readonly code: string = 'MNC_ERR_BAD_HEADER';
+}
+
 /** The request body is larger than `DATA_UPLOAD_MAX_MEMORY_SIZE`: 413. Raised while reading it. */
 export class RequestDataTooBig extends SuspiciousOperation {
   override readonly code: string = 'MNC_ERR_REQUEST_DATA_TOO_BIG';

@@ -7,6 +7,7 @@ export { Application, createApp } from './application';
 export { defineSettings, KNOWN_SETTINGS, type ResolvedSettings, type Settings } from './settings';
 export {
   AppendSlashRedirectError,
+  BadHeaderError,
   BadRequest,
   BadSignature,
   ClientDisconnected,
@@ -50,6 +51,7 @@ export {
   type JsonResponseInit,
   type ResponseInit,
 } from './http/response';
+export { contentDispositionHeader } from './http/content-disposition';
 export { StreamingHttpResponse, type StreamingContent } from './http/streaming-response';
 export { QueryDict } from './http/query-dict';
 export { RequestHeaders, ResponseHeaders, type HeadersInit, type RawHeaderValue } from './http/headers';

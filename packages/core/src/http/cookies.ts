@@ -1,4 +1,5 @@
 import { parse as parseCookieHeader, serialize } from 'cookie';
+import { BadHeaderError } from '../exceptions';
 
 /** Options of `HttpResponse.setCookie`, Django's names in camelCase. */
 export interface CookieOptions {
@@ -21,18 +22,37 @@ export function parseCookies(header: string | null): Record<string, string> {
   return cookies;
 }
 
-/** The `Set-Cookie` value for one cookie. Path defaults to `/`, as in Django. */
+/**
+ * The `Set-Cookie` value for one cookie. Path defaults to `/`, as in Django. A name, path, domain or
+ * other option that can't be written throws {@link BadHeaderError} naming the cookie (the value itself
+ * is percent-encoded, so any text is fine).
+ */
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
   const expires =
     options.expires ??
     (options.maxAge !== undefined ? new Date(Date.now() + options.maxAge * 1000) : undefined);
-  return serialize(name, value, {
-    maxAge: options.maxAge,
-    expires,
-    path: options.path ?? '/',
-    domain: options.domain,
-    secure: options.secure,
-    httpOnly: options.httpOnly,
-    sameSite: options.sameSite?.toLowerCase() as 'strict' | 'lax' | 'none' | undefined,
-  });
+  try {
+    return serialize(name, value, {
+      maxAge: options.maxAge,
+      expires,
+      path: options.path ?? '/',
+      domain: options.domain,
+      secure: options.secure,
+      httpOnly: options.httpOnly,
+      sameSite: options.sameSite?.toLowerCase() as 'strict' | 'lax' | 'none' | undefined,
+    });
+  } catch (error) {
+    throw new BadHeaderError(`Cookie ${JSON.stringify(name)} can't be set: ${whatWasInvalid(error)}`);
+  }
+}
+
+/**
+ * Which part the `cookie` package refused. Its messages end with the offending text, which may hold
+ * CR/LF: only the part before the colon (`option path is invalid`) is kept, so the message is safe to log.
+ */
+function whatWasInvalid(error: unknown): string {
+  if (error instanceof URIError) return 'its value is not well-formed Unicode';
+  const message = error instanceof Error ? error.message : String(error);
+  const colon = message.indexOf(':');
+  return colon === -1 ? message : message.slice(0, colon);
 }

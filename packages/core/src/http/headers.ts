@@ -1,3 +1,5 @@
+import { BadHeaderError } from '../exceptions';
+
 /** A header value as Node gives it: repeated headers other than `set-cookie` arrive joined. */
 export type RawHeaderValue = string | string[] | undefined;
 
@@ -43,19 +45,62 @@ export class RequestHeaders {
 
 /** Anything but printable ASCII and tab: the rare values that need a closer look. */
 const UNUSUAL_VALUE = /[^\t\x20-\x7e]/;
+/** What no header value may hold (RFC 9110 5.5): CR, LF, NUL and every other control but tab. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const FORBIDDEN_IN_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Beyond Latin-1: a value HTTP/1.1 can only carry encoded. */
+const BEYOND_LATIN1 = /[\u0100-\uffff]/;
+/** An RFC 9110 token, the only shape a field name may have. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Throws {@link BadHeaderError} unless `name` is a field name that can go on the wire. The message
+ * quotes the name with JSON escapes, so a name holding CR/LF can't forge a line in the log it reaches.
+ */
+function assertHeaderName(name: string): void {
+  if (!TOKEN.test(name))
+    throw new BadHeaderError(`Header name ${JSON.stringify(name)} is not an HTTP token (RFC 9110 5.1)`);
+}
+
+/**
+ * The value as it goes on the wire (Django's `_convert_to_charset`): ASCII and Latin-1 as they are,
+ * anything beyond Latin-1 MIME-encoded (RFC 2047, `=?utf-8?b?...?=`). Throws {@link BadHeaderError},
+ * naming `what`, for a value with CR, LF, NUL or another control character (Django refuses newlines;
+ * Node would refuse the rest when writing, with the answer already lost).
+ */
+function wireHeaderValue(what: string, value: string): string {
+  if (!UNUSUAL_VALUE.test(value)) return value;
+  const forbidden = FORBIDDEN_IN_VALUE.exec(value);
+  if (forbidden !== null) {
+    const code = forbidden[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new BadHeaderError(
+      `${what} can't contain CR, LF, NUL or another control character (found U+${code})`,
+    );
+  }
+  if (!BEYOND_LATIN1.test(value)) return value;
+  // Always the base64 form: Django picks the shorter of `b` and `q`, and every decoder reads both.
+  return `=?utf-8?b?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
 
 // Response code names the same few headers over and over (`Content-Type`, `Vary`...): their lower-case
-// forms are looked up rather than built again for every response.
-const LOWER_CASE_NAMES = new Map<string, string>();
+// forms are looked up rather than built again for every response. Only names that passed
+// `assertHeaderName` are remembered, so a hit also means "already validated".
+const CHECKED_NAMES = new Map<string, string>();
 const MAX_REMEMBERED_NAMES = 256;
 
-function lowerCaseName(name: string): string {
-  let lower = LOWER_CASE_NAMES.get(name);
+/** The lower-case form of a name about to be set; throws {@link BadHeaderError} for a bad one. */
+function checkedLowerCaseName(name: string): string {
+  let lower = CHECKED_NAMES.get(name);
   if (lower === undefined) {
+    assertHeaderName(name);
     lower = name.toLowerCase();
-    if (LOWER_CASE_NAMES.size < MAX_REMEMBERED_NAMES) LOWER_CASE_NAMES.set(name, lower);
+    if (CHECKED_NAMES.size < MAX_REMEMBERED_NAMES) CHECKED_NAMES.set(name, lower);
   }
   return lower;
+}
+
+function lowerCaseName(name: string): string {
+  return CHECKED_NAMES.get(name) ?? name.toLowerCase();
 }
 
 /** Header values a user may pass to a response: a record, or pairs. */
@@ -79,18 +124,23 @@ export class ResponseHeaders {
     return this.#entries.get(lowerCaseName(name))?.[1] ?? null;
   }
 
+  /**
+   * Sets the header, replacing any value it had. A value beyond Latin-1 is MIME-encoded (RFC 2047), as
+   * Django does; a name that is not an HTTP token, or a value with CR, LF, NUL or another control
+   * character, throws {@link BadHeaderError} naming the header.
+   */
   set(name: string, value: string | number): this {
-    const text = typeof value === 'string' ? value : String(value);
+    const lower = checkedLowerCaseName(name);
+    let text = typeof value === 'string' ? value : String(value);
     if (UNUSUAL_VALUE.test(text)) {
-      if (/[\r\n]/.test(text))
-        throw new TypeError(`Header values can't contain newlines (got one in ${name})`);
-      if (/[\u0080-\uffff]/.test(text)) this.#asciiOnly = false;
+      text = wireHeaderValue(`Header ${JSON.stringify(name)}`, text);
+      if (UNUSUAL_VALUE.test(text)) this.#asciiOnly = false;
     }
-    this.#entries.set(lowerCaseName(name), [name, text]);
+    this.#entries.set(lower, [name, text]);
     return this;
   }
 
-  /** Sets the header only when it is absent (Django's `setdefault`). */
+  /** Sets the header only when it is absent (Django's `setdefault`); validated as {@link set}. */
   setDefault(name: string, value: string | number): this {
     if (!this.has(name)) this.set(name, value);
     return this;

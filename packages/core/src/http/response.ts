@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { SuspiciousOperation } from '../exceptions';
+import { BadHeaderError, SuspiciousOperation } from '../exceptions';
 import { serializeCookie, type CookieOptions } from './cookies';
 import { ResponseHeaders, type HeadersInit } from './headers';
 
@@ -10,12 +10,28 @@ export interface ResponseInit {
   /** Default `text/html; charset=utf-8`, as in Django. */
   contentType?: string;
   headers?: HeadersInit;
-  /** The reason phrase; default the standard one for the status. */
+  /**
+   * The reason phrase; default the standard one for the status. Tab, space and visible Latin-1 only,
+   * else {@link BadHeaderError}.
+   */
   reason?: string;
 }
 
 const DEFAULT_CONTENT_TYPE = 'text/html; charset=utf-8';
 const EMPTY = Buffer.alloc(0);
+/** What a reason phrase may hold (RFC 9112 4): tab, space, visible ASCII and Latin-1. */
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Throws {@link BadHeaderError} for a reason phrase the status line can't carry: a control character
+ * (CR/LF would forge header lines) or a character beyond Latin-1.
+ */
+function assertReasonPhrase(reason: string): void {
+  if (!REASON_PHRASE.test(reason))
+    throw new BadHeaderError(
+      `Reason phrase ${JSON.stringify(reason)} can hold only tab, space and visible Latin-1 characters`,
+    );
+}
 
 let readRawContent: (response: HttpResponse) => string | Buffer;
 
@@ -54,6 +70,7 @@ export class HttpResponse {
       throw new TypeError(`HTTP status code must be an integer from 100 to 599, not ${status}`);
     }
     this.statusCode = status;
+    if (init.reason !== undefined) assertReasonPhrase(init.reason);
     this.reasonPhrase = init.reason ?? STATUS_CODES[status] ?? 'Unknown Status Code';
     this.headers = new ResponseHeaders(init.headers);
     this.headers.setDefault('Content-Type', init.contentType ?? DEFAULT_CONTENT_TYPE);
@@ -82,7 +99,10 @@ export class HttpResponse {
     return JSON.parse(this.text) as T;
   }
 
-  /** Adds a `Set-Cookie` (the last call for a name wins). */
+  /**
+   * Adds a `Set-Cookie` (the last call for a name wins). A name that is not a cookie token, or an
+   * option that can't be written, throws {@link BadHeaderError} naming the cookie.
+   */
   setCookie(name: string, value: string, options: CookieOptions = {}): void {
     this.cookies.set(name, serializeCookie(name, value, options));
   }

@@ -6,7 +6,7 @@ import type { HttpResponse } from '../http/response';
 import type { Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { ClientDisconnected } from '../exceptions';
-import { hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
+import { assertUnambiguousHead, hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
 import { writeBareStatus, writeRawResponse, writeResponse } from './outgoing';
 
 export type { Server as HttpServer } from 'node:http';
@@ -40,6 +40,8 @@ export class NodeServer {
   readonly #app: ServedApplication;
   readonly #server: Server;
   readonly #sockets = new Set<Duplex>();
+  /** Connections whose last request was refused for an ambiguous head (two `Host` lines...). */
+  readonly #ambiguousSockets = new WeakSet<Duplex>();
 
   constructor(app: ServedApplication) {
     this.#app = app;
@@ -95,6 +97,19 @@ export class NodeServer {
   }
 
   #serve(incoming: IncomingMessage, res: ServerResponse): void {
+    // Node runs requests pipelined behind one it has already parsed; behind a refused ambiguous head
+    // they are never run (a proxy in front may have framed these bytes differently), and the
+    // connection closes once the refusal is written.
+    if (this.#ambiguousSockets.has(incoming.socket)) return;
+    try {
+      assertUnambiguousHead(incoming);
+    } catch (error) {
+      this.#ambiguousSockets.add(incoming.socket);
+      res.shouldKeepAlive = false;
+      writeResponse(res, this.#app.respondToError(requestForRefusal(incoming), error), this.#app.logger);
+      incoming.resume();
+      return;
+    }
     if (!hasBody(incoming)) {
       this.#respond(incoming, res, undefined);
       return;
@@ -130,6 +145,7 @@ export class NodeServer {
   }
 
   #serveUpgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const logger = this.#app.logger;
     const upgrade: UpgradeContext = { incoming, socket, head, upgraded: false };
     // Until a handshake hands the socket over; after that its owner (ws) handles and reports errors.
     socket.on('error', (error) => {
@@ -138,16 +154,22 @@ export class NodeServer {
     });
     let request: HttpRequest;
     try {
+      assertUnambiguousHead(incoming);
       request = requestFromIncoming(incoming, undefined, upgrade);
     } catch (error) {
-      writeRawResponse(socket, this.#app.respondToError(requestForRefusal(incoming), error));
+      writeRawResponse(
+        socket,
+        this.#app.respondToError(requestForRefusal(incoming), error),
+        logger,
+        incoming,
+      );
       return;
     }
     this.#answer(
       request,
       (response) => {
         // After a 101 the socket belongs to the WebSocket; no HTTP bytes may follow.
-        if (!upgrade.upgraded) writeRawResponse(socket, response);
+        if (!upgrade.upgraded) writeRawResponse(socket, response, logger, incoming);
       },
       () => socket.destroy(),
     );
@@ -155,22 +177,16 @@ export class NodeServer {
 
   /**
    * Runs `request` and hands the response to `write`: in the same tick when the application answered
-   * synchronously. `abort` drops the connection when writing fails (a bug, logged), so a broken
-   * response never takes the process down.
+   * synchronously. The writers answer a response that can't be written with a bare 500 themselves;
+   * `abort` drops the connection only if even that throws (a logger that throws), so nothing a
+   * response does can take the process down.
    */
   #answer(request: HttpRequest, write: (response: HttpResponse) => void, abort: () => void): void {
-    const fail = (error: unknown): void => {
-      this.#app.logger.error(
-        `Unexpected failure writing the response to ${request.method} ${request.path}`,
-        error,
-      );
-      abort();
-    };
     const deliver = (response: HttpResponse): void => {
       try {
         write(response);
-      } catch (error) {
-        fail(error);
+      } catch {
+        abort();
       }
     };
     const answer = this.#app.respond(request);
@@ -185,6 +201,12 @@ export class NodeServer {
     // when a body was being read, `#serve` already logs it (one line), and nobody is left to answer.
     if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
+      return;
+    }
+    // Node refuses a bad Transfer-Encoding only after it announced the request, whose ambiguous head
+    // was already answered 400 and logged: one answer, one line, then the connection ends.
+    if (this.#ambiguousSockets.has(socket)) {
+      socket.end();
       return;
     }
     const status =
