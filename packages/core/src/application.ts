@@ -10,6 +10,7 @@ import { resolveSettings, type ResolvedSettings, type Settings } from './setting
 import { TemplateEngines } from './templates/engine';
 import { isTemplateResponse } from './templates/template-response';
 import { UrlResolver } from './urls/resolver';
+import { setDefaultSecret } from './signing';
 import { setDefaultResolver } from './urls/reverse';
 import { inspectViews } from './views/inspect';
 
@@ -51,6 +52,7 @@ export class Application {
     };
     this.#handler = loadMiddleware(this.settings, this.resolver, () => this.#conversion);
     setDefaultResolver(this.resolver);
+    setDefaultSecret(this.settings.SECRET_KEY);
   }
 
   /** Where log lines go: `settings.LOGGER`, else stderr. */

@@ -53,6 +53,7 @@ export {
 } from './http/response';
 export { contentDispositionHeader } from './http/content-disposition';
 export { StreamingHttpResponse, type StreamingContent } from './http/streaming-response';
+export { FileResponse, type FileResponseInit, type FileSource } from './http/file-response';
 export { QueryDict } from './http/query-dict';
 export { RequestHeaders, ResponseHeaders, type HeadersInit, type RawHeaderValue } from './http/headers';
 export type { CookieOptions } from './http/cookies';

@@ -57,3 +57,21 @@ export function randomString(length: number, alphabet = ALPHANUMERIC): string {
   }
   return result;
 }
+
+let defaultSecret: string | undefined;
+
+/**
+ * Called by `createApp`: signed cookies set without an explicit secret use the `SECRET_KEY` of the
+ * most recently created application (as `reverse()` answers from its URL conf).
+ */
+export function setDefaultSecret(secret: string | undefined): void {
+  defaultSecret = secret;
+}
+
+/**
+ * The signer of a signed cookie (Django's `get_cookie_signer`): keyed by the secret, salted by the
+ * cookie's name and `salt`, so a value signed for one cookie can't be replayed as another.
+ */
+export function cookieSigner(name: string, salt = '', secret: string | undefined = defaultSecret): Signer {
+  return new Signer(secret, `manouche.signing.cookie:${name}${salt}`);
+}

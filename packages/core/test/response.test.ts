@@ -484,3 +484,23 @@ describe('responses over a real socket', () => {
     });
   });
 });
+
+describe('response.write()', () => {
+  it("appends to the body, strings and bytes alike, as Django's file-like response does", () => {
+    const response = new HttpResponse('Hello');
+    response.write(', ');
+    response.write(Buffer.from('world'));
+    response.write('!');
+    expect(response.text).toBe('Hello, world!');
+  });
+});
+
+describe('deleteCookie() with SameSite=None', () => {
+  it('adds Secure, or browsers would ignore the deletion (as Django does)', () => {
+    const response = new HttpResponse();
+    response.deleteCookie('tracking', { sameSite: 'None' });
+    response.deleteCookie('plain');
+    expect(response.cookies.get('tracking')).toMatch(/; Secure/i);
+    expect(response.cookies.get('plain')).not.toMatch(/Secure/i);
+  });
+});

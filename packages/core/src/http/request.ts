@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { BadRequest, DisallowedHost } from '../exceptions';
+import { BadRequest, BadSignature, DisallowedHost } from '../exceptions';
+import { cookieSigner } from '../signing';
 import type { Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { mediaType, parseMultipart, type ParsedForm, type UploadedFile } from './body';
@@ -185,6 +186,23 @@ export class HttpRequest {
   get COOKIES(): Record<string, string> {
     if (this.#COOKIES === null) this.#COOKIES = parseCookies(this.headers.get('cookie'));
     return this.#COOKIES;
+  }
+
+  /**
+   * Django's `get_signed_cookie`: the value of a cookie set with `response.setSignedCookie()`, once its
+   * signature (and, with `maxAge`, its age in seconds) checks out. A missing or tampered cookie gives
+   * `options.default` when one is given, else throws (`KeyError`'s place is taken by
+   * {@link BadSignature} for both, so one `catch` covers them).
+   */
+  getSignedCookie(name: string, options: { default?: string; salt?: string; maxAge?: number } = {}): string {
+    const signed = Object.prototype.hasOwnProperty.call(this.COOKIES, name) ? this.COOKIES[name] : undefined;
+    try {
+      if (signed === undefined) throw new BadSignature(`No cookie named ${JSON.stringify(name)}`);
+      return cookieSigner(name, options.salt, this.app?.settings.SECRET_KEY).unsign(signed, options.maxAge);
+    } catch (error) {
+      if (options.default !== undefined && error instanceof BadSignature) return options.default;
+      throw error;
+    }
   }
 
   /** Django's `META`: `REQUEST_METHOD`, `PATH_INFO`, `QUERY_STRING`, `REMOTE_ADDR`, `HTTP_*`... */

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { BadHeaderError, SuspiciousOperation } from '../exceptions';
+import { cookieSigner } from '../signing';
 import { serializeCookie, type CookieOptions } from './cookies';
 import { ResponseHeaders, type HeadersInit } from './headers';
 
@@ -107,12 +108,47 @@ export class HttpResponse {
     this.cookies.set(name, serializeCookie(name, value, options));
   }
 
-  /** Tells the client to drop a cookie (an empty value that expired in 1970). */
+  /**
+   * Django's `set_signed_cookie`: `value` signed with a timestamp (verify it with
+   * `request.getSignedCookie()`, which can also bound its age). The key is `secret`, else the
+   * `SECRET_KEY` of the most recently created application; `salt` separates uses of one cookie name.
+   */
+  setSignedCookie(
+    name: string,
+    value: string,
+    options: CookieOptions & { salt?: string; secret?: string } = {},
+  ): void {
+    const { salt, secret, ...cookie } = options;
+    const signer = secret === undefined ? cookieSigner(name, salt) : cookieSigner(name, salt, secret);
+    this.setCookie(name, signer.sign(value), cookie);
+  }
+
+  /**
+   * Appends to the body, as Django's file-like `write()`: a view can build its content piece by piece.
+   * Strings are encoded as UTF-8.
+   */
+  write(content: string | Buffer): void {
+    const current = this.#content;
+    this.#content =
+      typeof current === 'string' && typeof content === 'string'
+        ? current + content
+        : Buffer.concat([this.content, typeof content === 'string' ? Buffer.from(content) : content]);
+  }
+
+  /**
+   * Tells the client to drop a cookie (an empty value that expired in 1970). `Secure` is added for a
+   * `__Secure-`/`__Host-` name and for `SameSite=None`, as Django does: browsers ignore a deletion
+   * of such a cookie without it.
+   */
   deleteCookie(
     name: string,
     options: Pick<CookieOptions, 'path' | 'domain' | 'sameSite' | 'secure'> = {},
   ): void {
-    const secure = options.secure ?? (name.startsWith('__Secure-') || name.startsWith('__Host-'));
+    const secure =
+      options.secure ??
+      (name.startsWith('__Secure-') ||
+        name.startsWith('__Host-') ||
+        options.sameSite?.toLowerCase() === 'none');
     this.cookies.set(
       name,
       serializeCookie(name, '', { ...options, secure, maxAge: 0, expires: new Date(0) }),
