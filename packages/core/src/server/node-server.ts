@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HttpRequest, UpgradeContext } from '../http/request';
 import type { HttpResponse } from '../http/response';
-import type { Logger } from '../log';
+import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { ClientDisconnected } from '../exceptions';
 import { hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
@@ -104,7 +104,7 @@ export class NodeServer {
       (error: unknown) => {
         if (error instanceof ClientDisconnected) {
           this.#app.logger.warn(
-            `Client disconnected while sending the body of ${incoming.method} ${incoming.url}: ${error.message}`,
+            `Client disconnected while sending the body of ${incoming.method} ${escapeForLog(incoming.url ?? '')}: ${escapeForLog(error.message)}`,
           );
           res.destroy();
           return;
@@ -134,7 +134,9 @@ export class NodeServer {
     // Until a handshake hands the socket over; after that its owner (ws) handles and reports errors.
     socket.on('error', (error) => {
       if (!upgrade.upgraded)
-        this.#app.logger.warn(`Socket error during upgrade of ${incoming.url}: ${error.message}`);
+        this.#app.logger.warn(
+          `Socket error during upgrade of ${escapeForLog(incoming.url ?? '')}: ${escapeForLog(error.message)}`,
+        );
     });
     let request: HttpRequest;
     try {
@@ -161,7 +163,7 @@ export class NodeServer {
   #answer(request: HttpRequest, write: (response: HttpResponse) => void, abort: () => void): void {
     const fail = (error: unknown): void => {
       this.#app.logger.error(
-        `Unexpected failure writing the response to ${request.method} ${request.path}`,
+        `Unexpected failure writing the response to ${escapeForLog(request.method)} ${escapeForLog(request.path)}`,
         error,
       );
       abort();
@@ -191,7 +193,7 @@ export class NodeServer {
       error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const address = (socket as Socket).remoteAddress ?? 'unknown';
     this.#app.logger.warn(
-      `Bad Request: refused unparseable request from ${address} (${error.code ?? 'unknown'}: ${error.message})`,
+      `Bad Request: refused unparseable request from ${address} (${error.code ?? 'unknown'}: ${escapeForLog(error.message)})`,
     );
     writeBareStatus(socket, status);
   }
