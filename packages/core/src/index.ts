@@ -27,7 +27,7 @@ export {
   TemplateDoesNotExist,
   statusOfError,
 } from './exceptions';
-export { consoleLogger, type Logger } from './log';
+export { consoleLogger, escapeForLog, type Logger } from './log';
 export {
   HttpRequest,
   type HttpRequestInit,

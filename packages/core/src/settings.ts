@@ -314,9 +314,22 @@ function structuredCloneDefault(value: unknown): unknown {
   return Array.isArray(value) ? [...value] : value;
 }
 
+/**
+ * The value of a bad setting, for the error message. Objects and functions are described, never
+ * converted with `String()`: one without a prototype, or with a `toString` that is not a function,
+ * would throw a TypeError in place of the `ImproperlyConfigured` that names the setting.
+ */
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array (${value.map((item) => typeof item).join(', ') || 'empty'})`;
   if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'object') {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype === null) return 'an object without a prototype';
+    return prototype === Object.prototype
+      ? 'an object'
+      : `an object (${Object.prototype.toString.call(value)})`;
+  }
   return `${typeof value} ${String(value)}`.slice(0, 80);
 }

@@ -86,7 +86,7 @@ describe.each(STACKS)('AccessLogMiddleware in %s', (setting) => {
   it('escapes control characters and quotes in the path, so a URL cannot forge a log line', async () => {
     const lines = await infoLinesDuring(() => httpRequest(`${served.url}/a%0A%22b`));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(String.raw`^"GET /a\\x0a\\x22b HTTP/1\.1" 404 \d+ ${MS}$`));
+    expect(lines[0]).toMatch(new RegExp(String.raw`^"GET /a\\n\\x22b HTTP/1\.1" 404 \d+ ${MS}$`));
   });
 
   it('writes to the LOGGER setting as it is at request time', async () => {

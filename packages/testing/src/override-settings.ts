@@ -22,15 +22,21 @@ export async function overrideSettings<T>(
   }
   const settings = app.settings as Record<string, unknown>;
   const saved = Object.keys(patch).map(
-    (name) => [name, Object.prototype.hasOwnProperty.call(settings, name), settings[name]] as const,
+    (name) => [name, Object.getOwnPropertyDescriptor(settings, name)] as const,
   );
-  Object.assign(settings, patch);
+  // Defined, not assigned: a `__proto__` key (from JSON.parse) is then a setting like any other,
+  // where assigning it would replace the prototype of the application's settings for good.
+  for (const name of Object.keys(patch)) Object.defineProperty(settings, name, ownSetting(patch[name]));
   try {
     return await fn();
   } finally {
-    for (const [name, had, value] of saved) {
-      if (had) settings[name] = value;
+    for (const [name, descriptor] of saved) {
+      if (descriptor !== undefined) Object.defineProperty(settings, name, descriptor);
       else delete settings[name];
     }
   }
+}
+
+function ownSetting(value: unknown): PropertyDescriptor {
+  return { value, writable: true, enumerable: true, configurable: true };
 }

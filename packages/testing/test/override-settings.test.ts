@@ -124,6 +124,20 @@ describe('overrideSettings', () => {
     expect('SECURE_REFERRER_POLICY' in settings).toBe(false);
   });
 
+  it('applies a patch with an own __proto__ key as a setting, leaving the prototype of the settings alone', async () => {
+    const patch = JSON.parse('{"__proto__": {"DEBUG": true}, "constructor": 1}') as Record<string, unknown>;
+    const prototype: unknown = Object.getPrototypeOf(app.settings);
+    await overrideSettings(app, patch, () => {
+      expect(Object.getPrototypeOf(app.settings)).toBe(prototype);
+      expect(Object.getOwnPropertyDescriptor(app.settings, '__proto__')?.value).toEqual({ DEBUG: true });
+      expect(app.settings.constructor).toBe(1);
+      expect(app.settings.DEBUG).toBe(false);
+    });
+    expect(Object.getPrototypeOf(app.settings)).toBe(prototype);
+    expect(Object.hasOwn(app.settings, '__proto__')).toBe(false);
+    expect(Object.hasOwn(app.settings, 'constructor')).toBe(false);
+  });
+
   it('restores the outer patch after a nested override', async () => {
     await overrideSettings(app, { DEBUG: true }, async () => {
       await overrideSettings(app, { DEBUG: false }, () => {

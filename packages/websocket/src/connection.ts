@@ -29,7 +29,7 @@ export interface ConnectionOptions {
   /** Ping every so many ms; a peer silent for two intervals is closed with 1001. 0: never. */
   pingInterval: number;
   logger: Logger;
-  /** For log lines. */
+  /** The request's path for log lines, already escaped (`escapeForLog`): quote it as it is. */
   path: string;
 }
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import {
+  escapeForLog,
   HttpResponseBadRequest,
   loggerOf,
   registerViewInspector,
@@ -169,7 +170,7 @@ export async function runWebSocketView(
   if (!request.isWebsocket()) {
     if (info.mode === 'require') {
       loggerOf(request).warn(
-        `Bad Request: ${request.path} requires a WebSocket; a plain ${request.method} request got 400`,
+        `Bad Request: ${escapeForLog(request.path)} requires a WebSocket; a plain ${escapeForLog(request.method)} request got 400`,
       );
       return new HttpResponseBadRequest();
     }

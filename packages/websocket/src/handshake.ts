@@ -12,6 +12,7 @@
  * on the connection is connection.ts's.
  */
 import {
+  escapeForLog,
   HttpResponse,
   isHostAllowed,
   loggerOf,
@@ -55,7 +56,7 @@ export function acceptHandshake(request: HttpRequest, viewProtocols: readonly st
   const connection = new WebSocketConnection(socket, {
     pingInterval: app.settings.WEBSOCKET_PING_INTERVAL,
     logger: app.logger,
-    path: request.path,
+    path: escapeForLog(request.path),
   });
   trackConnection(app, connection);
   request.websocket = connection;
@@ -147,7 +148,9 @@ const REFUSAL_LABELS: Record<number, string> = {
 /** The one log line of a refused handshake: `Forbidden: WebSocket handshake to /chat/ refused: ...`. */
 export function logRefusal(request: HttpRequest, refusal: HandshakeRefusal): void {
   const label = REFUSAL_LABELS[refusal.statusCode] ?? 'Client Error';
-  loggerOf(request).warn(`${label}: WebSocket handshake to ${request.path} refused: ${refusal.reason}`);
+  loggerOf(request).warn(
+    `${label}: WebSocket handshake to ${escapeForLog(request.path)} refused: ${escapeForLog(refusal.reason)}`,
+  );
 }
 
 /**
@@ -216,7 +219,7 @@ function upgradeSocket(
   if (accepted === null) {
     // ws answered itself (503 while shutting down) or found the socket already gone.
     app.logger.warn(
-      `Bad Request: WebSocket handshake to ${request.path} refused: the server is closing or the client left`,
+      `Bad Request: WebSocket handshake to ${escapeForLog(request.path)} refused: the server is closing or the client left`,
     );
     return new HttpResponse('', { status: HandshakeStatus.BAD_REQUEST });
   }

@@ -1,7 +1,7 @@
 import { Http404, ManoucheError, MissingResponse, PermissionDenied, statusOfError } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import { HttpResponse } from '../http/response';
-import type { Logger } from '../log';
+import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import type { UrlResolver } from '../urls/resolver';
 import { isPromiseLike, isSettled, markSettled, settledWith, type MaybePromise } from './sync';
@@ -45,9 +45,8 @@ export function responseForException(
   if (status >= 500) return serverError(request, error, context);
   const message = error instanceof Error ? error.message : String(error);
   const label = LOG_LABELS[status] ?? 'Client Error';
-  context.logger.warn(
-    `${label}: ${request.path}${message && !(error instanceof Http404) ? ` (${message})` : ''}`,
-  );
+  const detail = message && !(error instanceof Http404) ? ` (${escapeForLog(message)})` : '';
+  context.logger.warn(`${label}: ${escapeForLog(request.path)}${detail}`);
   const body = context.settings.DEBUG
     ? debugClientErrorPage(request, error, status, context)
     : (PUBLIC_PAGES[status] ?? '');
@@ -59,7 +58,7 @@ export function responseForException(
  * even `Http404`, as Django does).
  */
 export function serverError(request: HttpRequest, error: unknown, context: ConversionContext): HttpResponse {
-  context.logger.error(`Internal Server Error: ${request.path}`, error);
+  context.logger.error(`Internal Server Error: ${escapeForLog(request.path)}`, error);
   const body = context.settings.DEBUG ? debugServerErrorPage(request, error) : PUBLIC_PAGES[500]!;
   return new HttpResponse(body, { status: 500 });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { escapeForLog } from '../log';
 import type { HttpRequest } from './request';
 import { HttpResponse, HttpResponseNotModified } from './response';
 
@@ -112,7 +113,7 @@ function weakless(tag: string): string {
 
 /** A 412, logged as Django logs it (one warning). */
 function preconditionFailed(request: HttpRequest): HttpResponse {
-  request.app?.logger.warn(`Precondition Failed: ${request.path}`);
+  request.app?.logger.warn(`Precondition Failed: ${escapeForLog(request.path)}`);
   return new HttpResponse('', { status: 412 });
 }
 

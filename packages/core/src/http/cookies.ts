@@ -13,12 +13,19 @@ export interface CookieOptions {
   sameSite?: 'Strict' | 'Lax' | 'None' | 'strict' | 'lax' | 'none';
 }
 
-/** Parses a `Cookie` header (with the `cookie` package: quoting and decoding rules are subtle). */
+/**
+ * Parses a `Cookie` header (with the `cookie` package: quoting and decoding rules are subtle) into an
+ * object without a prototype, so a cookie named `__proto__` or `constructor` is an ordinary cookie
+ * and a lookup of a name nobody sent is `undefined`, never a member of `Object.prototype`.
+ */
 export function parseCookies(header: string | null): Record<string, string> {
-  if (!header) return {};
+  const cookies = Object.create(null) as Record<string, string>;
+  if (!header) return cookies;
   const parsed = parseCookieHeader(header);
-  const cookies: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parsed)) if (value !== undefined) cookies[name] = value;
+  for (const name in parsed) {
+    const value = parsed[name];
+    if (value !== undefined) cookies[name] = value;
+  }
   return cookies;
 }
 

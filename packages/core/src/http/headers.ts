@@ -5,7 +5,9 @@ export type RawHeaderValue = string | string[] | undefined;
 
 /**
  * The request's headers, looked up case-insensitively. A thin view over the object Node already
- * built (its keys are lower case), so nothing is copied per request.
+ * built (its keys are lower case), so nothing is copied per request. That object has
+ * `Object.prototype`, so a lookup only trusts what a header can be (a string, or the array Node
+ * keeps for `set-cookie`): `get('constructor')` or `get('__proto__')` finds no header, not a member.
  */
 export class RequestHeaders {
   readonly #raw: Record<string, RawHeaderValue>;
@@ -16,13 +18,14 @@ export class RequestHeaders {
 
   /** The header's value (repeated headers joined with `, `), or `null` when absent. */
   get(name: string): string | null {
-    const value = this.#raw[name.toLowerCase()];
-    if (value === undefined) return null;
-    return typeof value === 'string' ? value : value.join(', ');
+    const value: unknown = this.#raw[name.toLowerCase()];
+    if (typeof value === 'string') return value;
+    return Array.isArray(value) ? value.join(', ') : null;
   }
 
   has(name: string): boolean {
-    return this.#raw[name.toLowerCase()] !== undefined;
+    const value: unknown = this.#raw[name.toLowerCase()];
+    return typeof value === 'string' || Array.isArray(value);
   }
 
   /** Every header as `[lowercase name, value]`. */
@@ -174,7 +177,12 @@ export class ResponseHeaders {
   /** The headers as `{ name: value }`, names as set (what `writeHead` takes). */
   toObject(): Record<string, string> {
     const object: Record<string, string> = {};
-    for (const entry of this.#entries.values()) object[entry[0]] = entry[1];
+    for (const entry of this.#entries.values()) {
+      // Assigning `__proto__` would set the prototype and lose the header; a plain object is what
+      // writeHead reads fastest, so only that one name takes the slow path.
+      if (entry[0] === '__proto__') Object.defineProperty(object, entry[0], ownValue(entry[1]));
+      else object[entry[0]] = entry[1];
+    }
     return object;
   }
 
@@ -187,4 +195,9 @@ export class ResponseHeaders {
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
+}
+
+/** A property descriptor that makes an ordinary own property, as assignment would. */
+function ownValue(value: string): PropertyDescriptor {
+  return { value, enumerable: true, writable: true, configurable: true };
 }

@@ -61,9 +61,12 @@ export class QueryDict {
     return this.entries();
   }
 
-  /** A plain object of the last value of each key (handy for JSON and templates). */
+  /**
+   * An object of the last value of each key (handy for JSON and templates). It has no prototype, so a
+   * key such as `__proto__` or `constructor` is an ordinary key, and a key that was not sent is absent.
+   */
   toObject(): Record<string, string> {
-    const result: Record<string, string> = {};
+    const result = Object.create(null) as Record<string, string>;
     for (const [key, values] of this.#values) result[key] = values[values.length - 1]!;
     return result;
   }

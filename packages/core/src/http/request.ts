@@ -182,7 +182,10 @@ export class HttpRequest {
     return this.#parsedForm().FILES;
   }
 
-  /** Cookies sent by the client. */
+  /**
+   * Cookies sent by the client, in an object without a prototype: `COOKIES.constructor` is
+   * `undefined` unless a cookie has that name (use `name in COOKIES` or `Object.hasOwn`).
+   */
   get COOKIES(): Record<string, string> {
     if (this.#COOKIES === null) this.#COOKIES = parseCookies(this.headers.get('cookie'));
     return this.#COOKIES;
@@ -205,7 +208,10 @@ export class HttpRequest {
     }
   }
 
-  /** Django's `META`: `REQUEST_METHOD`, `PATH_INFO`, `QUERY_STRING`, `REMOTE_ADDR`, `HTTP_*`... */
+  /**
+   * Django's `META`: `REQUEST_METHOD`, `PATH_INFO`, `QUERY_STRING`, `REMOTE_ADDR`, `HTTP_*`... In an
+   * object without a prototype, like `COOKIES`.
+   */
   get META(): Record<string, string> {
     if (this.#META === null) this.#META = this.#buildMeta();
     return this.#META;
@@ -367,7 +373,7 @@ export class HttpRequest {
   }
 
   #buildMeta(): Record<string, string> {
-    const meta: Record<string, string> = {
+    const meta: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
       REQUEST_METHOD: this.method,
       PATH_INFO: this.path,
       QUERY_STRING: this.queryString,
@@ -376,7 +382,7 @@ export class HttpRequest {
       SERVER_NAME: splitDomainPort(this.rawHost())[0] || 'localhost',
       SERVER_PROTOCOL: 'HTTP/1.1',
       'wsgi.url_scheme': this.#connectionScheme,
-    };
+    });
     for (const [name, value] of this.headers) {
       if (name === 'content-type') meta.CONTENT_TYPE = value;
       else if (name === 'content-length') meta.CONTENT_LENGTH = value;
@@ -390,9 +396,8 @@ function lowerCaseKeys(headers: Record<string, RawHeaderValue>): Record<string, 
   // Node's parser already lower-cases; only hand-built requests (tests, the factory) need the copy.
   for (const name in headers) {
     if (name !== name.toLowerCase()) {
-      const lowered: Record<string, RawHeaderValue> = {};
-      for (const [key, value] of Object.entries(headers)) lowered[key.toLowerCase()] = value;
-      return lowered;
+      // fromEntries defines each key, so a `__proto__` header stays a header, not the prototype.
+      return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
     }
   }
   return headers;

@@ -1,14 +1,11 @@
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
-import { consoleLogger, type Logger } from '../log';
+import { consoleLogger, escapeForLog, type Logger } from '../log';
 import { MiddlewareMixin } from './mixin';
 
 const NANOSECONDS_PER_MILLISECOND = 1_000_000;
 /** Node's server speaks HTTP/1.1 (the request object does not record the client's version). */
 const PROTOCOL = 'HTTP/1.1';
-/** Characters escaped in the logged path: control characters, the quote and the backslash. */
-// eslint-disable-next-line no-control-regex
-const UNSAFE_IN_LOG = /[\x00-\x1f\x7f"\\]/g;
 
 /**
  * One access-log line per request, at `info` level, to the `LOGGER` setting (default: stderr), in the
@@ -18,8 +15,8 @@ const UNSAFE_IN_LOG = /[\x00-\x1f\x7f"\\]/g;
  * "GET /search?q=x HTTP/1.1" 200 1234 3.2ms
  * ```
  *
- * method, full path (control characters, `"` and `\` escaped as `\xHH`, so a crafted URL can't forge a
- * line), status, body length (`Content-Length` when set, else the in-memory body's length; `-` for a
+ * method, full path (escaped by {@link escapeForLog}, `"` as `\x22` too, so a crafted URL can't forge a
+ * line or end the quoted request early), status, body length (`Content-Length` when set, else the in-memory body's length; `-` for a
  * streaming body), and the time the layers inside this one took, from `processRequest` to
  * `processResponse`. A streaming body is still being produced when the line is written, so its time
  * covers the response's start only.
@@ -48,9 +45,9 @@ export class AccessLogMiddleware extends MiddlewareMixin {
 
   /** The line for one request; `durationMs` is `null` when `processRequest` didn't run for it. */
   protected formatLine(request: HttpRequest, response: HttpResponse, durationMs: number | null): string {
-    const target = escapeForLog(request.getFullPath());
+    const target = escapeQuoted(request.getFullPath());
     const time = durationMs === null ? '-' : `${durationMs.toFixed(1)}ms`;
-    return `"${request.method} ${target} ${PROTOCOL}" ${response.statusCode} ${bodyLength(response)} ${time}`;
+    return `"${escapeQuoted(request.method)} ${target} ${PROTOCOL}" ${response.statusCode} ${bodyLength(response)} ${time}`;
   }
 }
 
@@ -65,6 +62,8 @@ function bodyLength(response: HttpResponse): string {
   return response.streaming ? '-' : String(response.content.length);
 }
 
-function escapeForLog(text: string): string {
-  return text.replace(UNSAFE_IN_LOG, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+/** A value for inside the line's double quotes: escaped for the log, and its own quotes as `\x22`. */
+function escapeQuoted(text: string): string {
+  const escaped = escapeForLog(text);
+  return escaped.includes('"') ? escaped.replaceAll('"', '\\x22') : escaped;
 }

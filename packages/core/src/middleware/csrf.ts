@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ImproperlyConfigured } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import { HttpResponseForbidden, type HttpResponse } from '../http/response';
+import { escapeForLog } from '../log';
 import { loggerOf } from './access-log';
 import { patchVaryHeaders } from '../http/vary';
 import { MiddlewareMixin } from './mixin';
@@ -107,7 +108,7 @@ function stateOf(request: HttpRequest): CsrfState {
 }
 
 function reject(request: HttpRequest, reason: string): HttpResponse {
-  loggerOf(request).warn(`Forbidden (${reason}): ${request.path}`);
+  loggerOf(request).warn(`Forbidden (${escapeForLog(reason)}): ${escapeForLog(request.path)}`);
   return new HttpResponseForbidden(`<h1>403 Forbidden</h1><p>CSRF verification failed. Request aborted.</p>`);
 }
 

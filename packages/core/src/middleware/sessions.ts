@@ -40,7 +40,10 @@ export class MemorySessionStore implements SessionStore {
 
 /**
  * `request.session`: a dictionary persisted between requests. Changes are saved by
- * `SessionMiddleware` when the response goes out.
+ * `SessionMiddleware` when the response goes out. Any string is a key, `__proto__` and `constructor`
+ * included: the data lives in an object without a prototype, so `get('constructor')` of a session that
+ * never stored it is the fallback, and `set('__proto__', value)` stores a value rather than replacing
+ * what every other key is looked up in.
  */
 export class Session {
   /** The key in the store; `null` until the session is first saved. */
@@ -54,7 +57,8 @@ export class Session {
 
   constructor(sessionKey: string | null, data: SessionData = {}) {
     this.sessionKey = sessionKey;
-    this.#data = data;
+    // Object.assign defines keys on a prototype-less target, `__proto__` from a stored JSON included.
+    this.#data = Object.assign(emptyData(), data);
   }
 
   get<T = unknown>(key: string, fallback?: T): T | undefined {
@@ -93,7 +97,7 @@ export class Session {
   /** Empties the session and forgets its key (Django's `flush()`, used at logout). */
   flush(): void {
     this.#flushedKey ??= this.sessionKey;
-    this.#data = {};
+    this.#data = emptyData();
     this.sessionKey = null;
     this.modified = true;
   }
@@ -110,10 +114,14 @@ export class Session {
     return this.#flushedKey;
   }
 
-  /** A copy of the data, for the store. */
+  /** A copy of the data, for the store (a plain object; spreading keeps a `__proto__` key as a key). */
   toJSON(): SessionData {
     return { ...this.#data };
   }
+}
+
+function emptyData(): SessionData {
+  return Object.create(null) as SessionData;
 }
 
 declare module '../settings' {

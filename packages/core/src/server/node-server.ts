@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HttpRequest, UpgradeContext } from '../http/request';
 import type { HttpResponse } from '../http/response';
-import type { Logger } from '../log';
+import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { ClientDisconnected } from '../exceptions';
 import { assertUnambiguousHead, hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
@@ -119,7 +119,7 @@ export class NodeServer {
       (error: unknown) => {
         if (error instanceof ClientDisconnected) {
           this.#app.logger.warn(
-            `Client disconnected while sending the body of ${incoming.method} ${incoming.url}: ${error.message}`,
+            `Client disconnected while sending the body of ${incoming.method} ${escapeForLog(incoming.url ?? '')}: ${escapeForLog(error.message)}`,
           );
           res.destroy();
           return;
@@ -150,7 +150,9 @@ export class NodeServer {
     // Until a handshake hands the socket over; after that its owner (ws) handles and reports errors.
     socket.on('error', (error) => {
       if (!upgrade.upgraded)
-        this.#app.logger.warn(`Socket error during upgrade of ${incoming.url}: ${error.message}`);
+        this.#app.logger.warn(
+          `Socket error during upgrade of ${escapeForLog(incoming.url ?? '')}: ${escapeForLog(error.message)}`,
+        );
     });
     let request: HttpRequest;
     try {
@@ -213,7 +215,7 @@ export class NodeServer {
       error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const address = (socket as Socket).remoteAddress ?? 'unknown';
     this.#app.logger.warn(
-      `Bad Request: refused unparseable request from ${address} (${error.code ?? 'unknown'}: ${error.message})`,
+      `Bad Request: refused unparseable request from ${address} (${error.code ?? 'unknown'}: ${escapeForLog(error.message)})`,
     );
     writeBareStatus(socket, status);
   }

@@ -1,4 +1,5 @@
 import { conditionalResponse, httpDate, quoteEtag } from '../http/conditional';
+import { escapeForLog } from '../log';
 import type { HttpRequest } from '../http/request';
 import { HttpResponseNotAllowed, type HttpResponse } from '../http/response';
 import type { View, ViewParams } from '../urls/patterns';
@@ -16,7 +17,9 @@ export function requireHttpMethods(methods: readonly string[]): <V extends View>
   return <V extends View>(view: V): V =>
     wraps(view)(((request: HttpRequest, params: ViewParams) => {
       if (allowed.includes(request.method)) return view(request, params);
-      request.app?.logger.warn(`Method Not Allowed (${request.method}): ${request.path}`);
+      request.app?.logger.warn(
+        `Method Not Allowed (${escapeForLog(request.method)}): ${escapeForLog(request.path)}`,
+      );
       return new HttpResponseNotAllowed(allowed);
     }) as V);
 }
