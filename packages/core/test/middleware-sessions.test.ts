@@ -79,6 +79,23 @@ describe.each(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const)('SessionMiddleware 
     expect(response.headers.get('vary')).toBeNull();
   });
 
+  it('adds Vary: Cookie when flush() is called on a request without a session, as Django does', async () => {
+    const { client } = setup();
+    const response = await client.get('/logout/');
+    expect(response.headers.get('Vary')).toBe('Cookie');
+    expect(response.cookies.has('sessionid')).toBe(false);
+  });
+
+  it('deletes a cookie for a session the store no longer has, with Vary: Cookie', async () => {
+    const { client, store } = setup();
+    await client.get('/set/', { user: 'ada' });
+    const key = client.cookies.get('sessionid')!.split(':')[0]!;
+    await store.delete(key);
+    const response = await client.get('/untouched/');
+    expect(response.cookies.get('sessionid')).toMatch(/^sessionid=; .*Max-Age=0/);
+    expect(response.headers.get('Vary')).toBe('Cookie');
+  });
+
   it('adds Vary: Cookie when the view read the session', async () => {
     const { client } = setup();
     expect((await client.get('/get/')).headers.get('vary')).toBe('Cookie');

@@ -291,6 +291,12 @@ describe('HttpRequest in process', () => {
     expect(request.isWebsocket()).toBe(false);
   });
 
+  it('keeps the last value of a cookie name sent twice, as Django does', () => {
+    const request = new HttpRequest({ headers: { Cookie: 'a=b; h=i; a=c' } });
+    expect(request.COOKIES.a).toBe('c');
+    expect(request.COOKIES.h).toBe('i');
+  });
+
   it('upper-cases the method and looks up hand-built headers case-insensitively', () => {
     const request = new HttpRequest({ method: 'post', headers: { 'X-Thing': 'a', 'X-Multi': ['1', '2'] } });
     expect(request.method).toBe('POST');

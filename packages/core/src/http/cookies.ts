@@ -15,13 +15,15 @@ export interface CookieOptions {
 
 /**
  * Parses a `Cookie` header (with the `cookie` package: quoting and decoding rules are subtle) into an
- * object without a prototype, so a cookie named `__proto__` or `constructor` is an ordinary cookie
+ * object without a prototype; a name sent twice keeps its last value, as in Django; so a cookie named `__proto__` or `constructor` is an ordinary cookie
  * and a lookup of a name nobody sent is `undefined`, never a member of `Object.prototype`.
  */
 export function parseCookies(header: string | null): Record<string, string> {
   const cookies = Object.create(null) as Record<string, string>;
   if (!header) return cookies;
-  const parsed = parseCookieHeader(header);
+  // A name sent twice keeps its last value, as in Django (the parser keeps the first): the pairs are
+  // handed over last first. A cookie value can't hold `;`, quoted or not, so the split is safe.
+  const parsed = parseCookieHeader(header.includes(';') ? header.split(';').reverse().join(';') : header);
   for (const name in parsed) {
     const value = parsed[name];
     if (value !== undefined) cookies[name] = value;

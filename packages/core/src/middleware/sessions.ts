@@ -96,6 +96,7 @@ export class Session {
 
   /** Empties the session and forgets its key (Django's `flush()`, used at logout). */
   flush(): void {
+    this.accessed = true;
     this.#flushedKey ??= this.sessionKey;
     this.#data = emptyData();
     this.sessionKey = null;
@@ -104,6 +105,7 @@ export class Session {
 
   /** Keeps the data under a new key (Django's `cycle_key()`, used at login against fixation). */
   cycleKey(): void {
+    this.accessed = true;
     this.#flushedKey ??= this.sessionKey;
     this.sessionKey = null;
     this.modified = true;
@@ -168,7 +170,6 @@ export class SessionMiddleware extends MiddlewareMixin {
     if (session === undefined) return response;
     const settings = request.app!.settings;
     const store = storeOf(request);
-    if (session.accessed) patchVaryHeaders(response, ['Cookie']);
     if (session.replacedKey !== null) await store.delete(session.replacedKey);
     const cookieOptions = {
       path: settings.SESSION_COOKIE_PATH,
@@ -178,16 +179,22 @@ export class SessionMiddleware extends MiddlewareMixin {
       sameSite: settings.SESSION_COOKIE_SAMESITE,
     };
     if (session.isEmpty) {
-      // An emptied session: forget the cookie, as Django does.
-      if (request.COOKIES[settings.SESSION_COOKIE_NAME] !== undefined && session.modified) {
+      // An empty session with a cookie (emptied now, or a cookie for a session the store no longer
+      // has): forget the cookie, and say the response depended on it, as Django does.
+      if (request.COOKIES[settings.SESSION_COOKIE_NAME] !== undefined) {
         if (session.sessionKey !== null) await store.delete(session.sessionKey);
         response.deleteCookie(settings.SESSION_COOKIE_NAME, {
           path: cookieOptions.path,
           domain: cookieOptions.domain,
+          sameSite: cookieOptions.sameSite,
         });
+        patchVaryHeaders(response, ['Cookie']);
+      } else if (session.accessed) {
+        patchVaryHeaders(response, ['Cookie']);
       }
       return response;
     }
+    if (session.accessed) patchVaryHeaders(response, ['Cookie']);
     if (!session.modified && !settings.SESSION_SAVE_EVERY_REQUEST) return response;
     if (response.statusCode >= 500) return response; // Django doesn't save on a server error
     session.sessionKey ??= randomString(32);
