@@ -79,6 +79,11 @@ describe('runChecks()', () => {
     });
   });
 
+  it('reports a middleware entry without a prototype instead of throwing', () => {
+    const settings = { ROOT_URLCONF: [], MIDDLEWARE_CLASSES: [Object.create(null)] } as unknown as Settings;
+    expect(() => runChecks(settings)).not.toThrow();
+  });
+
   describe('manouche.W001: both MIDDLEWARE and MIDDLEWARE_CLASSES', () => {
     it('warns that MIDDLEWARE_CLASSES is ignored even when MIDDLEWARE is empty', () => {
       const message = only(valid({ MIDDLEWARE: [], MIDDLEWARE_CLASSES: [LegacyHeader] }), 'manouche.W001');

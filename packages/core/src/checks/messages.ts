@@ -38,7 +38,13 @@ function finding(level: CheckLevel, code: string, message: string, hint: string 
 /** The name to show for a class or function in a message. */
 export function nameOf(entry: unknown): string {
   if (typeof entry === 'function' && entry.name) return entry.name;
-  return typeof entry === 'function' ? '(anonymous)' : String(entry);
+  if (typeof entry === 'function') return '(anonymous)';
+  try {
+    return String(entry);
+  } catch {
+    // An object without a prototype (or with a throwing toString) has no string form of its own.
+    return Object.prototype.toString.call(entry);
+  }
 }
 
 /**
