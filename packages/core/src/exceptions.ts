@@ -121,6 +121,14 @@ export class TemplateDoesNotExist extends ManoucheError {
 }
 
 /**
+ * Raised when an immutable `QueryDict` (`request.GET`, `request.POST`, or one built without
+ * `{ mutable: true }`) is changed; Django raises `AttributeError`. Change a `copy()` instead.
+ */
+export class ImmutableQueryDictError extends ManoucheError {
+  override readonly code: string = 'MNC_ERR_IMMUTABLE_QUERY_DICT';
+}
+
+/**
  * Raised when a `TemplateResponse`'s `content` is read before it was rendered (Django's
  * `ContentNotRenderedError`); `await response.render()` first.
  */

@@ -15,6 +15,7 @@ export {
   ContentNotRenderedError,
   DisallowedHost,
   Http404,
+  ImmutableQueryDictError,
   ImproperlyConfigured,
   ManoucheError,
   MiddlewareNotUsed,

@@ -1,4 +1,6 @@
 import {
+  ImmutableQueryDictError,
+  QueryDict,
   HttpRequest,
   HttpResponse,
   JsonResponse,
@@ -547,5 +549,48 @@ describe('HttpRequest in process', () => {
       expect(response.statusCode).toBe(400);
       expect(logger.messages()).toEqual([expect.stringContaining('Invalid HTTP_HOST header: "evil.com"')]);
     });
+  });
+});
+
+describe('QueryDict', () => {
+  it('is immutable as request.GET and request.POST, as in Django', () => {
+    const request = new HttpRequest({
+      queryString: 'a=1&a=2',
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'b=3',
+    });
+    expect(() => request.GET.set('a', 'x')).toThrow(ImmutableQueryDictError);
+    expect(() => request.GET.append('a', 'x')).toThrow(/immutable/);
+    expect(() => request.POST.delete('b')).toThrow(ImmutableQueryDictError);
+    expect(request.GET.getAll('a')).toEqual(['1', '2']);
+  });
+
+  it('copy() is mutable and independent of the original', () => {
+    const original = QueryDict.parse('a=1&a=2&b=3');
+    const copy = original.copy();
+    copy.append('a', '4');
+    copy.setList('b', ['5', '6']);
+    expect(copy.mutable).toBe(true);
+    expect(copy.getAll('a')).toEqual(['1', '2', '4']);
+    expect(original.getAll('a')).toEqual(['1', '2']);
+    expect(original.getAll('b')).toEqual(['3']);
+  });
+
+  it('lists(), dict() and urlencode() give every value, the last values and the query string', () => {
+    const dict = new QueryDict(
+      [
+        ['a', '1'],
+        ['a', '2'],
+        ['q', 'x y'],
+      ],
+      { mutable: true },
+    );
+    expect(dict.lists()).toEqual([
+      ['a', ['1', '2']],
+      ['q', ['x y']],
+    ]);
+    expect(dict.dict()).toEqual({ a: '2', q: 'x y' });
+    expect(dict.urlencode()).toBe('a=1&a=2&q=x+y');
   });
 });

@@ -32,7 +32,7 @@ export function mediaType(contentType: string | null): string {
  */
 export function parseMultipart(body: Buffer, contentType: string, maxFields: number): Promise<ParsedForm> {
   return new Promise((resolve, reject) => {
-    const POST = new QueryDict();
+    const fields: Array<[string, string]> = [];
     const FILES = new Map<string, UploadedFile[]>();
     let parser: busboy.Busboy;
     try {
@@ -47,9 +47,9 @@ export function parseMultipart(body: Buffer, contentType: string, maxFields: num
     let pendingFiles = 0;
     let finished = false;
     const settle = (): void => {
-      if (finished && pendingFiles === 0) resolve({ POST, FILES });
+      if (finished && pendingFiles === 0) resolve({ POST: new QueryDict(fields), FILES });
     };
-    parser.on('field', (name, value) => POST.append(name, value));
+    parser.on('field', (name, value) => fields.push([name, value]));
     parser.on('file', (fieldName, stream, info) => {
       pendingFiles++;
       const chunks: Buffer[] = [];

@@ -1,15 +1,19 @@
-import { BadRequest } from '../exceptions';
+import { BadRequest, ImmutableQueryDictError } from '../exceptions';
 
 /**
  * Django's `QueryDict`: a multi-valued map from a query string or a form body. `get` gives the last
- * value (as Django does), `getAll` every value.
+ * value (as Django does), `getAll` every value. Immutable unless made with `{ mutable: true }`, as in
+ * Django: `request.GET` and `request.POST` can't be changed by accident; `copy()` gives a mutable one.
  */
 export class QueryDict {
   readonly #values: Map<string, string[]>;
+  /** Whether `set`, `append`, `delete`... are allowed; `request.GET`/`POST` are not mutable. */
+  readonly mutable: boolean;
 
-  constructor(entries?: Iterable<readonly [string, string]>) {
+  constructor(entries?: Iterable<readonly [string, string]>, options: { mutable?: boolean } = {}) {
     this.#values = new Map();
-    if (entries) for (const [key, value] of entries) this.append(key, value);
+    if (entries) for (const [key, value] of entries) this.#add(key, value);
+    this.mutable = options.mutable ?? false;
   }
 
   /** The last value for `key`, or `fallback` (default `null`) when absent. */
@@ -29,19 +33,44 @@ export class QueryDict {
     return this.#values.has(key);
   }
 
+  /** Adds a value to `key`'s values. */
   append(key: string, value: string): void {
-    const values = this.#values.get(key);
-    if (values === undefined) this.#values.set(key, [value]);
-    else values.push(value);
+    this.#assertMutable();
+    this.#add(key, value);
   }
 
   /** Replaces every value of `key`. */
   set(key: string, value: string): void {
+    this.#assertMutable();
     this.#values.set(key, [value]);
   }
 
+  /** Replaces every value of `key` with `values` (Django's `setlist`). */
+  setList(key: string, values: readonly string[]): void {
+    this.#assertMutable();
+    this.#values.set(key, [...values]);
+  }
+
   delete(key: string): boolean {
+    this.#assertMutable();
     return this.#values.delete(key);
+  }
+
+  /** A mutable deep copy (Django's `copy()`): change it freely, the original stays as it was. */
+  copy(): QueryDict {
+    const copy = new QueryDict(undefined, { mutable: true });
+    for (const [key, values] of this.#values) copy.#values.set(key, [...values]);
+    return copy;
+  }
+
+  /** Every key with all its values (Django's `lists()`). */
+  lists(): Array<[string, string[]]> {
+    return [...this.#values].map(([key, values]) => [key, [...values]]);
+  }
+
+  /** The last value of each key (Django's `dict()`); the same as {@link QueryDict.toObject}. */
+  dict(): Record<string, string> {
+    return this.toObject();
   }
 
   keys(): IterableIterator<string> {
@@ -84,8 +113,8 @@ export class QueryDict {
    * percent-escapes are a {@link BadRequest}, not a silent guess; more than `maxFields` fields too
    * (Django's `DATA_UPLOAD_MAX_NUMBER_FIELDS`).
    */
-  static parse(text: string, maxFields = Infinity): QueryDict {
-    const dict = new QueryDict();
+  static parse(text: string, maxFields = Infinity, options: { mutable?: boolean } = {}): QueryDict {
+    const dict = new QueryDict(undefined, options);
     if (text === '') return dict;
     let fields = 0;
     for (const part of text.split('&')) {
@@ -98,9 +127,22 @@ export class QueryDict {
       const eq = part.indexOf('=');
       const key = eq === -1 ? part : part.slice(0, eq);
       const value = eq === -1 ? '' : part.slice(eq + 1);
-      dict.append(decodeFormComponent(key), decodeFormComponent(value));
+      dict.#add(decodeFormComponent(key), decodeFormComponent(value));
     }
     return dict;
+  }
+
+  #add(key: string, value: string): void {
+    const values = this.#values.get(key);
+    if (values === undefined) this.#values.set(key, [value]);
+    else values.push(value);
+  }
+
+  #assertMutable(): void {
+    if (!this.mutable)
+      throw new ImmutableQueryDictError(
+        'This QueryDict instance is immutable (request.GET and request.POST are): change a copy(), or build one with { mutable: true }',
+      );
   }
 }
 
