@@ -20,6 +20,7 @@ export {
   MissingResponse,
   NoReverseMatch,
   PermissionDenied,
+  RawPostDataException,
   RequestDataTooBig,
   ServerAlreadyListening,
   SuspiciousOperation,
@@ -54,7 +55,7 @@ export { StreamingHttpResponse, type StreamingContent } from './http/streaming-r
 export { QueryDict } from './http/query-dict';
 export { RequestHeaders, ResponseHeaders, type HeadersInit, type RawHeaderValue } from './http/headers';
 export type { CookieOptions } from './http/cookies';
-export type { UploadedFile } from './http/body';
+export { InMemoryUploadedFile, TemporaryUploadedFile, UploadedFile } from './http/uploaded-file';
 export type { WebSocketConnection } from './http/websocket-connection';
 export { isHostAllowed, splitDomainPort } from './http/hosts';
 export {

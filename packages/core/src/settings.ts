@@ -20,10 +20,24 @@ export interface Settings {
   PREPEND_WWW?: boolean;
   /** `CommonMiddleware` refuses (403) a request whose `User-Agent` matches one of these. */
   DISALLOWED_USER_AGENTS?: RegExp[];
-  /** Largest request body accepted, in bytes (larger: 413). Default 2.5 MiB, as in Django. */
+  /**
+   * Most bytes of a request body held in memory (larger: 413): the whole body, or only the non-file
+   * fields of a multipart one, as in Django. Default 2.5 MiB, as in Django.
+   */
   DATA_UPLOAD_MAX_MEMORY_SIZE?: number;
   /** Most fields accepted in a query string or form body (more: 400). */
   DATA_UPLOAD_MAX_NUMBER_FIELDS?: number;
+  /** Largest request body of any kind, uploaded files included, in bytes (larger: 413). Default 100 MiB. */
+  REQUEST_MAX_BODY_SIZE?: number;
+  /**
+   * Uploaded files stay in memory when the whole body is at most this many bytes, as in Django;
+   * otherwise they are written to temporary files. Default 2.5 MiB, as in Django.
+   */
+  FILE_UPLOAD_MAX_MEMORY_SIZE?: number;
+  /** Where uploads above `FILE_UPLOAD_MAX_MEMORY_SIZE` are written; `null` (default): the OS's temp dir. */
+  FILE_UPLOAD_TEMP_DIR?: string | null;
+  /** Deepest nesting of arrays and objects `request.json()` parses (deeper: 400). Default 100. */
+  DATA_UPLOAD_MAX_JSON_DEPTH?: number;
   /** Where log lines go (default: stderr). */
   LOGGER?: Logger;
   /** `[header, value]` that marks a request as HTTPS behind a proxy. */
@@ -194,6 +208,18 @@ const SPECS = {
     expected: 'a positive integer (bytes)',
   },
   DATA_UPLOAD_MAX_NUMBER_FIELDS: { default: 1000, check: isPositiveInteger, expected: 'a positive integer' },
+  REQUEST_MAX_BODY_SIZE: {
+    default: 104_857_600,
+    check: isPositiveInteger,
+    expected: 'a positive integer (bytes)',
+  },
+  FILE_UPLOAD_MAX_MEMORY_SIZE: {
+    default: 2_621_440,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (bytes)',
+  },
+  FILE_UPLOAD_TEMP_DIR: { default: null, check: isStringOrNull, expected: 'a directory path or null' },
+  DATA_UPLOAD_MAX_JSON_DEPTH: { default: 100, check: isPositiveInteger, expected: 'a positive integer' },
   TEMPLATES: {
     default: [],
     // Checked entry by entry: a bad entry would otherwise fail later as a bare TypeError.

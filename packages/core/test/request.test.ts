@@ -1,6 +1,7 @@
 import {
   HttpRequest,
   HttpResponse,
+  InMemoryUploadedFile,
   JsonResponse,
   path,
   splitDomainPort,
@@ -40,7 +41,8 @@ const views = [
             name: file.name,
             contentType: file.contentType,
             size: file.size,
-            content: file.content.toString('utf8'),
+            // A small file is held in memory, its bytes in `content`.
+            content: file instanceof InMemoryUploadedFile ? file.content.toString('utf8') : null,
           })),
         })),
       }),

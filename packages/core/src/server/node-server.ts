@@ -1,12 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { filesOf, type ParsedForm } from '../http/body';
 import type { HttpRequest, UpgradeContext } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { ClientDisconnected } from '../exceptions';
-import { hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
+import {
+  checkDeclaredLength,
+  hasBody,
+  readRequestBody,
+  requestForRefusal,
+  requestFromIncoming,
+} from './incoming';
 import { writeBareStatus, writeRawResponse, writeResponse } from './outgoing';
 
 export type { Server as HttpServer } from 'node:http';
@@ -19,7 +26,7 @@ export const CLOSE_GRACE_MS = 5000;
  * Node's messages into requests, hands them to `respond`, and writes what comes back.
  */
 export interface ServedApplication {
-  /** Settings read per request (the body limit). */
+  /** Settings read per request (the body limits). */
   readonly settings: ResolvedSettings;
   /** Where the server's own log lines go. */
   readonly logger: Logger;
@@ -30,6 +37,11 @@ export interface ServedApplication {
   respond(request: HttpRequest): HttpResponse | Promise<HttpResponse>;
   /** The response for a request that failed before it could be run (bad target, body too big). */
   respondToError(request: HttpRequest, error: unknown): HttpResponse;
+  /**
+   * The answer for a request refused on its head alone (a Host not in `ALLOWED_HOSTS`), asked
+   * before a byte of its body is read; `null` lets it go on.
+   */
+  checkHead(request: HttpRequest): HttpResponse | null;
 }
 
 /**
@@ -94,13 +106,37 @@ export class NodeServer {
     await closed;
   }
 
+  /**
+   * One plain request. Without a body it is answered at once; with one, the request is built from
+   * the head and `ALLOWED_HOSTS` and the declared length are checked before the body is read: a
+   * refusal is answered and the connection closed without reading the upload.
+   */
   #serve(incoming: IncomingMessage, res: ServerResponse): void {
     if (!hasBody(incoming)) {
-      this.#respond(incoming, res, undefined);
+      this.#respond(incoming, res);
       return;
     }
-    readBody(incoming, this.#app.settings.DATA_UPLOAD_MAX_MEMORY_SIZE).then(
-      (body) => this.#respond(incoming, res, body),
+    let request: HttpRequest;
+    try {
+      request = requestFromIncoming(incoming, undefined, null);
+    } catch (error) {
+      this.#refuseBody(incoming, res, this.#app.respondToError(requestForRefusal(incoming), error));
+      return;
+    }
+    const refusal = this.#app.checkHead(request);
+    if (refusal !== null) {
+      this.#refuseBody(incoming, res, refusal);
+      return;
+    }
+    const settings = this.#app.settings;
+    try {
+      checkDeclaredLength(incoming, request, settings);
+    } catch (error) {
+      this.#refuseBody(incoming, res, this.#app.respondToError(request, error));
+      return;
+    }
+    readRequestBody(incoming, request, settings).then(
+      (form) => this.#answerWithBody(request, res, form),
       (error: unknown) => {
         if (error instanceof ClientDisconnected) {
           this.#app.logger.warn(
@@ -109,19 +145,58 @@ export class NodeServer {
           res.destroy();
           return;
         }
-        // Over the limit: answer, and close so the rest of the upload is not read.
-        res.shouldKeepAlive = false;
-        writeResponse(res, this.#app.respondToError(requestForRefusal(incoming), error), this.#app.logger);
-        incoming.resume();
+        // Over a limit (413), or the disk failed (500): answered, and the rest is not read.
+        this.#refuseBody(incoming, res, this.#app.respondToError(request, error));
       },
     );
   }
 
-  #respond(incoming: IncomingMessage, res: ServerResponse, body: Buffer | undefined): void {
+  /** Answers a request whose body was read; files on disk are removed once the answer is out. */
+  #answerWithBody(request: HttpRequest, res: ServerResponse, form: ParsedForm | null): void {
+    const write = (response: HttpResponse): void => writeResponse(res, response, this.#app.logger);
+    const files = form === null ? [] : filesOf(form);
+    if (files.length === 0) {
+      this.#answer(request, write, () => res.destroy());
+      return;
+    }
+    // Removed when both the response is done (written, or the client left) and the view has
+    // returned, whichever comes last: a view still reading a file must not lose it.
+    let pending = 2;
+    const release = (): void => {
+      if (--pending > 0) return;
+      for (const file of files)
+        file
+          .close()
+          .catch((error: unknown) =>
+            this.#app.logger.warn(`Could not remove an uploaded file's temporary copy: ${String(error)}`),
+          );
+    };
+    res.once('close', release);
+    this.#answer(
+      request,
+      (response) => {
+        try {
+          write(response);
+        } finally {
+          release();
+        }
+      },
+      () => res.destroy(),
+    );
+  }
+
+  /** Answers a request before (or instead of) reading the rest of its body, and closes. */
+  #refuseBody(incoming: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
+    res.shouldKeepAlive = false;
+    writeResponse(res, response, this.#app.logger);
+    incoming.resume();
+  }
+
+  #respond(incoming: IncomingMessage, res: ServerResponse): void {
     const write = (response: HttpResponse): void => writeResponse(res, response, this.#app.logger);
     let request: HttpRequest;
     try {
-      request = requestFromIncoming(incoming, body, null);
+      request = requestFromIncoming(incoming, undefined, null);
     } catch (error) {
       write(this.#app.respondToError(requestForRefusal(incoming), error));
       return;
