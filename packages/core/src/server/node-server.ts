@@ -14,6 +14,7 @@ import {
   requestForRefusal,
   requestFromIncoming,
 } from './incoming';
+import { lingerOnClose } from './lingering-close';
 import { writeBareStatus, writeRawResponse, writeResponse } from './outgoing';
 
 export type { Server as HttpServer } from 'node:http';
@@ -52,11 +53,19 @@ export class NodeServer {
   readonly #app: ServedApplication;
   readonly #server: Server;
   readonly #sockets = new Set<Duplex>();
+  /** Connections answered before their body was read, closing: what else they send is not served. */
+  readonly #closing = new WeakSet<Duplex>();
 
   constructor(app: ServedApplication) {
     this.#app = app;
     const server = createServer();
-    server.on('request', (incoming: IncomingMessage, res: ServerResponse) => this.#serve(incoming, res));
+    server.on('request', (incoming: IncomingMessage, res: ServerResponse) =>
+      this.#serve(incoming, res, false),
+    );
+    // Without this listener Node sends `100 Continue` itself, before anyone could refuse the body.
+    server.on('checkContinue', (incoming: IncomingMessage, res: ServerResponse) =>
+      this.#serve(incoming, res, true),
+    );
     server.on('upgrade', (incoming: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#serveUpgrade(incoming, socket, head),
     );
@@ -108,10 +117,16 @@ export class NodeServer {
 
   /**
    * One plain request. Without a body it is answered at once; with one, the request is built from
-   * the head and `ALLOWED_HOSTS` and the declared length are checked before the body is read: a
-   * refusal is answered and the connection closed without reading the upload.
+   * the head and `ALLOWED_HOSTS` and the declared length are checked before the body is read (or
+   * `100 Continue` sent, when `expectsContinue`): a refusal is answered and the connection closed
+   * without reading the upload.
    */
-  #serve(incoming: IncomingMessage, res: ServerResponse): void {
+  #serve(incoming: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+    if (this.#closing.has(incoming.socket)) {
+      // Pipelined behind a request that was refused before its body: the connection is closing.
+      incoming.resume();
+      return;
+    }
     if (!hasBody(incoming)) {
       this.#respond(incoming, res);
       return;
@@ -135,6 +150,7 @@ export class NodeServer {
       this.#refuseBody(incoming, res, this.#app.respondToError(request, error));
       return;
     }
+    if (expectsContinue) res.writeContinue();
     readRequestBody(incoming, request, settings).then(
       (form) => this.#answerWithBody(request, res, form),
       (error: unknown) => {
@@ -185,8 +201,15 @@ export class NodeServer {
     );
   }
 
-  /** Answers a request before (or instead of) reading the rest of its body, and closes. */
+  /**
+   * Answers a request before (or instead of) reading the rest of its body, then closes the
+   * connection in stages: the answer, a FIN, then the unread upload drained for a moment, so the
+   * client is not reset before it reads the answer.
+   */
   #refuseBody(incoming: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
+    const socket = incoming.socket;
+    this.#closing.add(socket);
+    lingerOnClose(socket);
     res.shouldKeepAlive = false;
     writeResponse(res, response, this.#app.logger);
     incoming.resume();
