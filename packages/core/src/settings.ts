@@ -38,6 +38,14 @@ export interface Settings {
   FILE_UPLOAD_TEMP_DIR?: string | null;
   /** Deepest nesting of arrays and objects `request.json()` parses (deeper: 400). Default 100. */
   DATA_UPLOAD_MAX_JSON_DEPTH?: number;
+  /** Milliseconds a client has to send a request's head (later: 408 and close). `0`: no limit. */
+  REQUEST_HEADERS_TIMEOUT?: number;
+  /** Milliseconds a client has to send a whole request, body included (later: 408 and close). `0`: no limit. */
+  REQUEST_TIMEOUT?: number;
+  /** Milliseconds an idle keep-alive connection is kept open between requests. */
+  KEEP_ALIVE_TIMEOUT?: number;
+  /** Most open connections, WebSockets included; past it a new connection is closed at once. `null`: no limit. */
+  MAX_CONNECTIONS?: number | null;
   /** Where log lines go (default: stderr). */
   LOGGER?: Logger;
   /** `[header, value]` that marks a request as HTTPS behind a proxy. */
@@ -220,6 +228,26 @@ const SPECS = {
   },
   FILE_UPLOAD_TEMP_DIR: { default: null, check: isStringOrNull, expected: 'a directory path or null' },
   DATA_UPLOAD_MAX_JSON_DEPTH: { default: 100, check: isPositiveInteger, expected: 'a positive integer' },
+  REQUEST_HEADERS_TIMEOUT: {
+    default: 20_000,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (ms; 0 turns it off)',
+  },
+  REQUEST_TIMEOUT: {
+    default: 120_000,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (ms; 0 turns it off)',
+  },
+  KEEP_ALIVE_TIMEOUT: {
+    default: 5_000,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (ms; 0 keeps idle connections open)',
+  },
+  MAX_CONNECTIONS: {
+    default: null,
+    check: (v) => v === null || isPositiveInteger(v),
+    expected: 'a positive integer or null (no limit)',
+  },
   TEMPLATES: {
     default: [],
     // Checked entry by entry: a bad entry would otherwise fail later as a bare TypeError.
@@ -320,6 +348,14 @@ export function resolveSettings(settings: Settings): ResolvedSettings {
   if (middleware && middleware.length > 0 && legacy.length > 0) {
     throw new ImproperlyConfigured(
       'MIDDLEWARE and MIDDLEWARE_CLASSES are both set: remove one (MIDDLEWARE wins in Django 1.10+, so MIDDLEWARE_CLASSES would be ignored)',
+    );
+  }
+  const headersTimeout = resolved.REQUEST_HEADERS_TIMEOUT as number;
+  const requestTimeout = resolved.REQUEST_TIMEOUT as number;
+  if (headersTimeout > 0 && requestTimeout > 0 && headersTimeout > requestTimeout) {
+    // Node's server refuses it too: the head is part of the request the longer timeout covers.
+    throw new ImproperlyConfigured(
+      `REQUEST_HEADERS_TIMEOUT (${headersTimeout} ms) must not exceed REQUEST_TIMEOUT (${requestTimeout} ms), which covers the whole request`,
     );
   }
   // A fresh copy: the object built key by key above is left in V8's slow dictionary mode, and these

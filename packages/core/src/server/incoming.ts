@@ -49,7 +49,8 @@ export function checkDeclaredLength(
  * Resolves to the parsed form (its files are the caller's to close once answered), or `null`.
  *
  * Rejects with {@link RequestDataTooBig} past a limit, {@link ClientDisconnected} when the client
- * leaves mid-body, or a disk error; nothing read stays behind then (temporary files are removed).
+ * leaves mid-body, a disk error, or `stop`'s reason once it aborts (the server gave up on the
+ * request: it timed out); nothing read stays behind then (temporary files are removed).
  * A malformed multipart body is not a rejection: it is drained and kept for `POST` to throw (400),
  * as Django only complains when the form is read.
  */
@@ -57,6 +58,7 @@ export async function readRequestBody(
   incoming: IncomingMessage,
   request: HttpRequest,
   settings: ResolvedSettings,
+  stop: AbortSignal,
 ): Promise<ParsedForm | null> {
   if (!isMultipart(request)) {
     const limit = Math.min(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.REQUEST_MAX_BODY_SIZE);
@@ -64,7 +66,7 @@ export async function readRequestBody(
       limit === settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         ? 'DATA_UPLOAD_MAX_MEMORY_SIZE'
         : 'REQUEST_MAX_BODY_SIZE';
-    receiveBody(request, { raw: await readBody(incoming, limit, setting) });
+    receiveBody(request, { raw: await readBody(incoming, limit, setting, stop) });
     return null;
   }
   // As Django decides: a body declared larger than FILE_UPLOAD_MAX_MEMORY_SIZE sends every file to
@@ -77,7 +79,7 @@ export async function readRequestBody(
     maxMemoryFileBytes: declared > inMemory ? 0 : inMemory,
     temporaryDirectory: settings.FILE_UPLOAD_TEMP_DIR ?? tmpdir(),
   });
-  await streamBody(incoming, settings.REQUEST_MAX_BODY_SIZE, parser);
+  await streamBody(incoming, settings.REQUEST_MAX_BODY_SIZE, parser, stop);
   try {
     const form = await parser.result;
     receiveBody(request, { form });
@@ -93,7 +95,12 @@ export async function readRequestBody(
  * Buffers the body, refusing more than `limit` bytes with {@link RequestDataTooBig} (a chunked body
  * declares no length: it is counted as it comes).
  */
-function readBody(incoming: IncomingMessage, limit: number, setting: string): Promise<Buffer> {
+function readBody(
+  incoming: IncomingMessage,
+  limit: number,
+  setting: string,
+  signal: AbortSignal,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -109,6 +116,7 @@ function readBody(incoming: IncomingMessage, limit: number, setting: string): Pr
       },
       end: () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)),
       fail: reject,
+      signal,
     });
   });
 }
@@ -118,7 +126,12 @@ function readBody(incoming: IncomingMessage, limit: number, setting: string): Pr
  * it) catches up, and refusing more than `limit` bytes in all. After a parse failure the rest is
  * only counted and dropped, so a malformed form still gets its 400 on a healthy connection.
  */
-function streamBody(incoming: IncomingMessage, limit: number, parser: MultipartParser): Promise<void> {
+function streamBody(
+  incoming: IncomingMessage,
+  limit: number,
+  parser: MultipartParser,
+  signal: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const fail = (error: Error): void => {
@@ -145,6 +158,7 @@ function streamBody(incoming: IncomingMessage, limit: number, parser: MultipartP
         resolve();
       },
       fail,
+      signal,
     });
     // A failure that must not wait for the rest of the body (fields too big, a failing disk).
     parser.result.catch((error: unknown) => {
@@ -157,14 +171,17 @@ interface BodyWatcher {
   data(chunk: Buffer): void;
   end(): void;
   fail(error: Error): void;
+  /** Aborted when the server gives up on the request: `fail` gets its reason. */
+  signal: AbortSignal;
 }
 
 /**
- * Listens to a body until it ends, fails or the client leaves (a {@link ClientDisconnected}); the
- * returned function stops listening. Whatever comes after is dropped unread.
+ * Listens to a body until it ends, fails, the client leaves (a {@link ClientDisconnected}) or the
+ * signal aborts; the returned function stops listening. Whatever comes after is dropped unread.
  */
 function watchBody(incoming: IncomingMessage, watcher: BodyWatcher): () => void {
   let stopped = false;
+  const { signal } = watcher;
   const stop = (): void => {
     if (stopped) return;
     stopped = true;
@@ -172,6 +189,11 @@ function watchBody(incoming: IncomingMessage, watcher: BodyWatcher): () => void 
     incoming.off('end', onEnd);
     incoming.off('error', onError);
     incoming.off('close', onClose);
+    signal.removeEventListener('abort', onAbort);
+  };
+  const onAbort = (): void => {
+    stop();
+    watcher.fail(signal.reason as Error);
   };
   const onData = (chunk: Buffer): void => watcher.data(chunk);
   const onEnd = (): void => {
@@ -189,6 +211,7 @@ function watchBody(incoming: IncomingMessage, watcher: BodyWatcher): () => void 
   incoming.on('end', onEnd);
   incoming.on('error', onError);
   incoming.on('close', onClose);
+  signal.addEventListener('abort', onAbort, { once: true });
   return stop;
 }
 

@@ -27,7 +27,7 @@ export const CLOSE_GRACE_MS = 5000;
  * Node's messages into requests, hands them to `respond`, and writes what comes back.
  */
 export interface ServedApplication {
-  /** Settings read per request (the body limits). */
+  /** Settings: the timeouts and `MAX_CONNECTIONS` when the server is made, the body limits per request. */
   readonly settings: ResolvedSettings;
   /** Where the server's own log lines go. */
   readonly logger: Logger;
@@ -55,10 +55,24 @@ export class NodeServer {
   readonly #sockets = new Set<Duplex>();
   /** Connections answered before their body was read, closing: what else they send is not served. */
   readonly #closing = new WeakSet<Duplex>();
+  /** Connections whose request body is being read, with what stops the reading (on a timeout). */
+  readonly #readingBody = new WeakMap<Duplex, AbortController>();
+  /** Connections already answered 408: their body reader must not log the disconnect again. */
+  readonly #timedOut = new WeakSet<Duplex>();
+  /** Set while `MAX_CONNECTIONS` refuses connections, so the refusals log one line, not one each. */
+  #refusingConnections = false;
 
   constructor(app: ServedApplication) {
     this.#app = app;
-    const server = createServer();
+    const settings = app.settings;
+    const server = createServer({
+      requestTimeout: settings.REQUEST_TIMEOUT,
+      headersTimeout: settings.REQUEST_HEADERS_TIMEOUT,
+      keepAliveTimeout: settings.KEEP_ALIVE_TIMEOUT,
+      connectionsCheckingInterval: checkingInterval(settings),
+    });
+    if (settings.MAX_CONNECTIONS !== null) server.maxConnections = settings.MAX_CONNECTIONS;
+    server.on('drop', () => this.#connectionRefused());
     server.on('request', (incoming: IncomingMessage, res: ServerResponse) =>
       this.#serve(incoming, res, false),
     );
@@ -72,7 +86,10 @@ export class NodeServer {
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.#refuse(error, socket));
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        this.#refusingConnections = false;
+      });
     });
     this.#server = server;
   }
@@ -151,9 +168,18 @@ export class NodeServer {
       return;
     }
     if (expectsContinue) res.writeContinue();
-    readRequestBody(incoming, request, settings).then(
-      (form) => this.#answerWithBody(request, res, form),
+    const socket = incoming.socket;
+    const reading = new AbortController();
+    this.#readingBody.set(socket, reading);
+    readRequestBody(incoming, request, settings, reading.signal).then(
+      (form) => {
+        this.#readingBody.delete(socket);
+        this.#answerWithBody(request, res, form);
+      },
       (error: unknown) => {
+        this.#readingBody.delete(socket);
+        // Answered 408 already; the connection closes on its own (lingering).
+        if (this.#timedOut.has(socket)) return;
         if (error instanceof ClientDisconnected) {
           this.#app.logger.warn(
             `Client disconnected while sending the body of ${incoming.method} ${incoming.url}: ${error.message}`,
@@ -227,6 +253,15 @@ export class NodeServer {
     this.#answer(request, write, () => res.destroy());
   }
 
+  /** A connection past `MAX_CONNECTIONS` was closed by Node at once: one line per spell of them. */
+  #connectionRefused(): void {
+    if (this.#refusingConnections) return;
+    this.#refusingConnections = true;
+    this.#app.logger.warn(
+      `Too many connections: MAX_CONNECTIONS (${this.#server.maxConnections}) are open, new ones are closed until one ends`,
+    );
+  }
+
   #serveUpgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
     const upgrade: UpgradeContext = { incoming, socket, head, upgraded: false };
     // Until a handshake hands the socket over; after that its owner (ws) handles and reports errors.
@@ -277,7 +312,7 @@ export class NodeServer {
     else answer.then(deliver, (error: unknown) => deliver(this.#app.respondToError(request, error)));
   }
 
-  /** Node's parser refused the bytes (bad method, 10 MB of headers...): one log line and a 4xx. */
+  /** Node's parser refused the bytes (bad method, 10 MB of headers...), or a timeout: one log line and a 4xx. */
   #refuse(error: NodeJS.ErrnoException, socket: Duplex): void {
     // HPE_INVALID_EOF_STATE: the client closed mid-request. That is a disconnect, not a bad request;
     // when a body was being read, `#serve` already logs it (one line), and nobody is left to answer.
@@ -285,12 +320,44 @@ export class NodeServer {
       socket.destroy();
       return;
     }
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const address = (socket as Socket).remoteAddress ?? 'unknown';
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      this.#requestTimedOut(socket, address);
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     this.#app.logger.warn(
       `Bad Request: refused unparseable request from ${address} (${error.code ?? 'unknown'}: ${error.message})`,
     );
     writeBareStatus(socket, status);
   }
+
+  /**
+   * The head did not arrive within `REQUEST_HEADERS_TIMEOUT`, or the whole request within
+   * `REQUEST_TIMEOUT`: 408, one line, and the connection closed, whatever the client still sends.
+   */
+  #requestTimedOut(socket: Duplex, address: string): void {
+    const { REQUEST_HEADERS_TIMEOUT: headers, REQUEST_TIMEOUT: whole } = this.#app.settings;
+    const what =
+      this.#readingBody.has(socket) || headers === 0
+        ? `its whole request within REQUEST_TIMEOUT (${whole} ms)`
+        : `its request head within REQUEST_HEADERS_TIMEOUT (${headers} ms)`;
+    this.#app.logger.warn(`Request Timeout: ${address} did not send ${what}`);
+    this.#timedOut.add(socket);
+    // Nothing that still arrives may reach a view: the client has its answer.
+    this.#readingBody.get(socket)?.abort(new Error('REQUEST_TIMEOUT passed'));
+    lingerOnClose(socket as Socket);
+    writeBareStatus(socket, 408);
+    (socket as Socket).destroySoon();
+  }
+}
+
+/**
+ * How often Node looks for requests past their timeouts: a tenth of the shorter one, within
+ * [10 ms, 1 s], so a timeout is enforced within 10% of its value instead of Node's 30 s rounds.
+ */
+function checkingInterval(settings: ResolvedSettings): number {
+  const timeouts = [settings.REQUEST_HEADERS_TIMEOUT, settings.REQUEST_TIMEOUT].filter((ms) => ms > 0);
+  if (timeouts.length === 0) return 1000;
+  return Math.min(1000, Math.max(10, Math.floor(Math.min(...timeouts) / 10)));
 }
