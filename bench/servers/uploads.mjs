@@ -29,4 +29,6 @@ process.on('message', (message) => {
   );
 });
 process.on('exit', () => rmSync(directory, { recursive: true, force: true }));
+// The harness ends this process with a signal: exit normally so the directory goes.
+process.on('SIGTERM', () => process.exit(0));
 process.send?.({ directory });
