@@ -94,6 +94,21 @@ export class Application {
   }
 
   /**
+   * The answer for a request refused on its head alone, before its body is read: a Host not in
+   * `ALLOWED_HOSTS` (400, one log line). `null` lets it go on. The server asks it of every request
+   * with a body, so an upload for a foreign host is refused without reading (or buffering) a byte.
+   */
+  checkHead(request: HttpRequest): HttpResponse | null {
+    request.app = this;
+    try {
+      request.getHost();
+      return null;
+    } catch (error) {
+      return responseForException(request, error, this.#conversion);
+    }
+  }
+
+  /**
    * The pipeline up to the response, without the final rendering ({@link Application.#finish}).
    * Synchronous when everything on the way was: the server then writes the response in the same tick
    * the request arrived, without a single promise (never throws, never rejects).
@@ -106,7 +121,8 @@ export class Application {
       request.getHost();
       // A malformed query string is refused up front (400), not discovered halfway through a view.
       if (request.queryString.includes('%')) void request.GET;
-      if (request.body.length > 0) return request.loadForm().then(() => this.#handler(request));
+      // A multipart body built in process; the server parses the ones it reads as they arrive.
+      if (request.formPending) return request.loadForm().then(() => this.#handler(request));
       return this.#handler(request);
     } catch (error) {
       return responseForException(request, error, this.#conversion);

@@ -72,10 +72,22 @@ export class BadHeaderError extends ManoucheError {
   override readonly code: string = 'MNC_ERR_BAD_HEADER';
 }
 
-/** The request body is larger than `DATA_UPLOAD_MAX_MEMORY_SIZE`: 413. Raised while reading it. */
+/**
+ * The request body is larger than a limit: `DATA_UPLOAD_MAX_MEMORY_SIZE` (what is held in memory: a
+ * whole body, or the non-file fields of a multipart one) or `REQUEST_MAX_BODY_SIZE` (everything,
+ * files included): 413. Raised while reading it, or from its declared `Content-Length` before.
+ */
 export class RequestDataTooBig extends SuspiciousOperation {
   override readonly code: string = 'MNC_ERR_REQUEST_DATA_TOO_BIG';
   override readonly status: number = 413;
+}
+
+/**
+ * `request.body` was read after the server streamed a multipart body into `POST` and `FILES` without
+ * keeping its raw bytes (Django's `RawPostDataException`): 500, a bug in the code that reads it.
+ */
+export class RawPostDataException extends ManoucheError {
+  override readonly code: string = 'MNC_ERR_RAW_POST_DATA';
 }
 
 /**

@@ -22,6 +22,7 @@ export {
   MissingResponse,
   NoReverseMatch,
   PermissionDenied,
+  RawPostDataException,
   RequestDataTooBig,
   ServerAlreadyListening,
   SuspiciousOperation,
@@ -58,7 +59,7 @@ export { FileResponse, type FileResponseInit, type FileSource } from './http/fil
 export { QueryDict } from './http/query-dict';
 export { RequestHeaders, ResponseHeaders, type HeadersInit, type RawHeaderValue } from './http/headers';
 export type { CookieOptions } from './http/cookies';
-export type { UploadedFile } from './http/body';
+export { InMemoryUploadedFile, TemporaryUploadedFile, UploadedFile } from './http/uploaded-file';
 export type { WebSocketConnection } from './http/websocket-connection';
 export { isHostAllowed, splitDomainPort } from './http/hosts';
 export type { MediaRange } from './http/accept';

@@ -20,10 +20,32 @@ export interface Settings {
   PREPEND_WWW?: boolean;
   /** `CommonMiddleware` refuses (403) a request whose `User-Agent` matches one of these. */
   DISALLOWED_USER_AGENTS?: RegExp[];
-  /** Largest request body accepted, in bytes (larger: 413). Default 2.5 MiB, as in Django. */
+  /**
+   * Most bytes of a request body held in memory (larger: 413): the whole body, or only the non-file
+   * fields of a multipart one, as in Django. Default 2.5 MiB, as in Django.
+   */
   DATA_UPLOAD_MAX_MEMORY_SIZE?: number;
   /** Most fields accepted in a query string or form body (more: 400). */
   DATA_UPLOAD_MAX_NUMBER_FIELDS?: number;
+  /** Largest request body of any kind, uploaded files included, in bytes (larger: 413). Default 100 MiB. */
+  REQUEST_MAX_BODY_SIZE?: number;
+  /**
+   * Uploaded files stay in memory when the whole body is at most this many bytes, as in Django;
+   * otherwise they are written to temporary files. Default 2.5 MiB, as in Django.
+   */
+  FILE_UPLOAD_MAX_MEMORY_SIZE?: number;
+  /** Where uploads above `FILE_UPLOAD_MAX_MEMORY_SIZE` are written; `null` (default): the OS's temp dir. */
+  FILE_UPLOAD_TEMP_DIR?: string | null;
+  /** Deepest nesting of arrays and objects `request.json()` parses (deeper: 400). Default 100. */
+  DATA_UPLOAD_MAX_JSON_DEPTH?: number;
+  /** Milliseconds a client has to send a request's head (later: 408 and close). `0`: no limit. */
+  REQUEST_HEADERS_TIMEOUT?: number;
+  /** Milliseconds a client has to send a whole request, body included (later: 408 and close). `0`: no limit. */
+  REQUEST_TIMEOUT?: number;
+  /** Milliseconds an idle keep-alive connection is kept open between requests. */
+  KEEP_ALIVE_TIMEOUT?: number;
+  /** Most open connections, WebSockets included; past it a new connection is closed at once. `null`: no limit. */
+  MAX_CONNECTIONS?: number | null;
   /** Where log lines go (default: stderr). */
   LOGGER?: Logger;
   /** `[header, value]` that marks a request as HTTPS behind a proxy. */
@@ -197,6 +219,38 @@ const SPECS = {
     expected: 'a positive integer (bytes)',
   },
   DATA_UPLOAD_MAX_NUMBER_FIELDS: { default: 1000, check: isPositiveInteger, expected: 'a positive integer' },
+  REQUEST_MAX_BODY_SIZE: {
+    default: 104_857_600,
+    check: isPositiveInteger,
+    expected: 'a positive integer (bytes)',
+  },
+  FILE_UPLOAD_MAX_MEMORY_SIZE: {
+    default: 2_621_440,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (bytes)',
+  },
+  FILE_UPLOAD_TEMP_DIR: { default: null, check: isStringOrNull, expected: 'a directory path or null' },
+  DATA_UPLOAD_MAX_JSON_DEPTH: { default: 100, check: isPositiveInteger, expected: 'a positive integer' },
+  REQUEST_HEADERS_TIMEOUT: {
+    default: 20_000,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (ms; 0 turns it off)',
+  },
+  REQUEST_TIMEOUT: {
+    default: 120_000,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (ms; 0 turns it off)',
+  },
+  KEEP_ALIVE_TIMEOUT: {
+    default: 5_000,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (ms; 0 keeps idle connections open)',
+  },
+  MAX_CONNECTIONS: {
+    default: null,
+    check: (v) => v === null || isPositiveInteger(v),
+    expected: 'a positive integer or null (no limit)',
+  },
   TEMPLATES: {
     default: [],
     // Checked entry by entry: a bad entry would otherwise fail later as a bare TypeError.
@@ -303,6 +357,14 @@ export function resolveSettings(settings: Settings): ResolvedSettings {
   if (middleware && middleware.length > 0 && legacy.length > 0) {
     throw new ImproperlyConfigured(
       'MIDDLEWARE and MIDDLEWARE_CLASSES are both set: remove one (MIDDLEWARE wins in Django 1.10+, so MIDDLEWARE_CLASSES would be ignored)',
+    );
+  }
+  const headersTimeout = resolved.REQUEST_HEADERS_TIMEOUT as number;
+  const requestTimeout = resolved.REQUEST_TIMEOUT as number;
+  if (headersTimeout > 0 && requestTimeout > 0 && headersTimeout > requestTimeout) {
+    // Node's server refuses it too: the head is part of the request the longer timeout covers.
+    throw new ImproperlyConfigured(
+      `REQUEST_HEADERS_TIMEOUT (${headersTimeout} ms) must not exceed REQUEST_TIMEOUT (${requestTimeout} ms), which covers the whole request`,
     );
   }
   // A fresh copy: the object built key by key above is left in V8's slow dictionary mode, and these

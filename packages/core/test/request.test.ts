@@ -3,6 +3,7 @@ import {
   QueryDict,
   HttpRequest,
   HttpResponse,
+  InMemoryUploadedFile,
   JsonResponse,
   path,
   splitDomainPort,
@@ -42,7 +43,8 @@ const views = [
             name: file.name,
             contentType: file.contentType,
             size: file.size,
-            content: file.content.toString('utf8'),
+            // A small file is held in memory, its bytes in `content`.
+            content: file instanceof InMemoryUploadedFile ? file.content.toString('utf8') : null,
           })),
         })),
       }),

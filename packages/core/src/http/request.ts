@@ -1,15 +1,16 @@
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { BadRequest, BadSignature, DisallowedHost } from '../exceptions';
+import { BadRequest, BadSignature, DisallowedHost, RawPostDataException } from '../exceptions';
 import { cookieSigner } from '../signing';
 import type { Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
-import { mediaType, parseMultipart, type ParsedForm, type UploadedFile } from './body';
+import { jsonNestsDeeperThan, mediaType, MultipartParser, type ParsedForm } from './body';
 import { accepts, parseAccept, preferredType, type MediaRange } from './accept';
 import { parseCookies } from './cookies';
 import { RequestHeaders, type RawHeaderValue } from './headers';
 import { isHostAllowed, splitDomainPort } from './hosts';
 import { QueryDict } from './query-dict';
+import type { UploadedFile } from './uploaded-file';
 import type { WebSocketConnection } from './websocket-connection';
 
 /** What the URL resolver found for a request (Django's `request.resolver_match`). */
@@ -82,6 +83,24 @@ export interface HttpRequestInit {
 const EMPTY_BODY = Buffer.alloc(0);
 
 /**
+ * What the server read of a body after building the request from its head: the raw bytes, or a
+ * multipart body parsed as it streamed in (its raw bytes were never kept), or why that parse failed.
+ */
+export type ReceivedBody =
+  { readonly raw: Buffer } | { readonly form: ParsedForm } | { readonly formError: Error };
+
+// Set in HttpRequest's static block, where its private fields are in reach.
+let receive: (request: HttpRequest, body: ReceivedBody) => void;
+
+/**
+ * Gives a request built from its head the body read afterwards. The server's use only (it checks
+ * `ALLOWED_HOSTS` before reading a byte of the body); not exported by the package.
+ */
+export function receiveBody(request: HttpRequest, body: ReceivedBody): void {
+  receive(request, body);
+}
+
+/**
  * What your middleware attaches to every request, Django style (`request.user = ...`). Declare it
  * once and `HttpRequest` has it:
  *
@@ -113,8 +132,6 @@ export class HttpRequest {
   readonly path: string;
   /** The raw query string, without `?`. */
   readonly queryString: string;
-  /** The raw body. */
-  readonly body: Buffer;
   /** Case-insensitive request headers. */
   readonly headers: RequestHeaders;
   readonly remoteAddress: string;
@@ -129,6 +146,8 @@ export class HttpRequest {
   resolverMatch: ResolverMatch | null;
 
   readonly #connectionScheme: 'http' | 'https';
+  /** `null` once a multipart body was streamed into `POST` and `FILES` without its raw bytes. */
+  #body: Buffer | null;
   #GET: QueryDict | null;
   #form: ParsedForm | null;
   #formError: Error | null;
@@ -139,7 +158,7 @@ export class HttpRequest {
     this.method = (init.method ?? 'GET').toUpperCase();
     this.path = init.path ?? '/';
     this.queryString = init.queryString ?? '';
-    this.body =
+    this.#body =
       init.body === undefined
         ? EMPTY_BODY
         : typeof init.body === 'string'
@@ -159,6 +178,33 @@ export class HttpRequest {
     this.#formError = null;
     this.#COOKIES = null;
     this.#META = null;
+  }
+
+  static {
+    receive = (request, body) => {
+      if ('raw' in body) {
+        request.#body = body.raw;
+      } else if ('form' in body) {
+        request.#body = null;
+        request.#form = body.form;
+      } else {
+        request.#body = null;
+        request.#formError = body.formError;
+      }
+    };
+  }
+
+  /**
+   * The raw body. A multipart body that came over a socket was parsed as it arrived, files going to
+   * disk past `FILE_UPLOAD_MAX_MEMORY_SIZE`, and its raw bytes were not kept: reading `body` then
+   * throws {@link RawPostDataException} (use `POST` and `FILES`), as Django does.
+   */
+  get body(): Buffer {
+    if (this.#body === null)
+      throw new RawPostDataException(
+        "You cannot access body after reading from request's data stream: the multipart body was parsed as it arrived; read POST and FILES",
+      );
+    return this.#body;
   }
 
   /** The path as Django's `path_info` (no script prefix here, so the same as `path`). */
@@ -222,10 +268,17 @@ export class HttpRequest {
     return mediaType(this.headers.get('content-type'));
   }
 
-  /** The body parsed as JSON. Invalid JSON throws {@link BadRequest} (400). */
+  /**
+   * The body parsed as JSON. Invalid JSON, or arrays and objects nested deeper than
+   * `DATA_UPLOAD_MAX_JSON_DEPTH` (checked before parsing), throws {@link BadRequest} (400).
+   */
   json<T = unknown>(): T {
+    const body = this.body;
+    const maxDepth = this.app?.settings.DATA_UPLOAD_MAX_JSON_DEPTH ?? DEFAULT_MAX_JSON_DEPTH;
+    if (jsonNestsDeeperThan(body, maxDepth))
+      throw new BadRequest(`JSON body nested deeper than DATA_UPLOAD_MAX_JSON_DEPTH (${maxDepth})`);
     try {
-      return JSON.parse(this.body.toString('utf8')) as T;
+      return JSON.parse(body.toString('utf8')) as T;
     } catch (error) {
       throw new BadRequest(`Invalid JSON body: ${(error as Error).message}`);
     }
@@ -342,14 +395,38 @@ export class HttpRequest {
   }
 
   /**
-   * Parses a multipart body ahead of the view (busboy is asynchronous); `Application.handle` calls it,
-   * so `POST` and `FILES` stay synchronous. A parse error is kept and thrown when `POST` is read.
+   * Whether a multipart body waits for {@link HttpRequest.loadForm}: true only for a request built
+   * in process with a multipart body (the server parses the ones it reads as they arrive).
+   */
+  get formPending(): boolean {
+    return (
+      this.#form === null &&
+      this.#formError === null &&
+      this.#body !== null &&
+      this.#body.length > 0 &&
+      this.contentType === 'multipart/form-data'
+    );
+  }
+
+  /**
+   * Parses a multipart body held in memory (a request built in process, by the test client or the
+   * request factory) ahead of the view, busboy being asynchronous; `Application.handle` calls it, so
+   * `POST` and `FILES` stay synchronous. The body is in memory already, so its files stay there. A
+   * parse error is kept and thrown when `POST` is read.
    */
   async loadForm(): Promise<void> {
-    if (this.#form !== null || this.#formError !== null || this.body.length === 0) return;
-    if (this.contentType !== 'multipart/form-data') return;
+    if (!this.formPending) return;
+    const settings = this.app?.settings;
+    const parser = new MultipartParser(this.headers.get('content-type')!, {
+      maxParts: this.#maxFields(),
+      maxFieldBytes: settings?.DATA_UPLOAD_MAX_MEMORY_SIZE ?? Number.POSITIVE_INFINITY,
+      maxMemoryFileBytes: Number.POSITIVE_INFINITY,
+      temporaryDirectory: '',
+    });
+    parser.write(this.#body!);
+    parser.end();
     try {
-      this.#form = await parseMultipart(this.body, this.headers.get('content-type')!, this.#maxFields());
+      this.#form = await parser.result;
     } catch (error) {
       this.#formError = error as Error;
     }
@@ -358,9 +435,10 @@ export class HttpRequest {
   #parsedForm(): ParsedForm {
     if (this.#formError !== null) throw this.#formError;
     if (this.#form !== null) return this.#form;
-    if (this.contentType === 'application/x-www-form-urlencoded' && this.body.length > 0) {
-      this.#form = { POST: QueryDict.parse(this.body.toString('utf8'), this.#maxFields()), FILES: new Map() };
-    } else if (this.contentType === 'multipart/form-data' && this.body.length > 0) {
+    const body = this.body;
+    if (this.contentType === 'application/x-www-form-urlencoded' && body.length > 0) {
+      this.#form = { POST: QueryDict.parse(body.toString('utf8'), this.#maxFields()), FILES: new Map() };
+    } else if (this.contentType === 'multipart/form-data' && body.length > 0) {
       throw new BadRequest('The multipart body has not been parsed: await request.loadForm() first');
     } else {
       this.#form = { POST: new QueryDict(), FILES: new Map() };
@@ -391,6 +469,9 @@ export class HttpRequest {
     return meta;
   }
 }
+
+/** `DATA_UPLOAD_MAX_JSON_DEPTH`'s default, for a request not yet handled by an application. */
+const DEFAULT_MAX_JSON_DEPTH = 100;
 
 function lowerCaseKeys(headers: Record<string, RawHeaderValue>): Record<string, RawHeaderValue> {
   // Node's parser already lower-cases; only hand-built requests (tests, the factory) need the copy.

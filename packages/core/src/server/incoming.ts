@@ -1,60 +1,123 @@
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
 import { BadRequest, ClientDisconnected, RequestDataTooBig } from '../exceptions';
-import { HttpRequest, type UpgradeContext } from '../http/request';
+import { MultipartParser, type ParsedForm } from '../http/body';
+import { HttpRequest, receiveBody, type UpgradeContext } from '../http/request';
+import type { ResolvedSettings } from '../settings';
 
-/** Whether the request announces a body (most GETs do not, and skip buffering entirely). */
+/** Whether the request announces a body (most GETs do not, and skip all of the body machinery). */
 export function hasBody(incoming: IncomingMessage): boolean {
   const length = incoming.headers['content-length'];
   return (length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined;
 }
 
 /**
- * Buffers the body, refusing more than `limit` bytes with {@link RequestDataTooBig} (checked against
- * `Content-Length` first, so an honest oversized upload is refused before it is read).
+ * Whether the body is read as multipart (streamed: files to disk, only fields count against
+ * `DATA_UPLOAD_MAX_MEMORY_SIZE`) rather than held whole in memory.
  */
-export function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(incoming.headers['content-length']);
-  if (declared > limit) {
-    return Promise.reject(
-      new RequestDataTooBig(
-        `Request body of ${declared} bytes exceeds DATA_UPLOAD_MAX_MEMORY_SIZE (${limit})`,
-      ),
+function isMultipart(request: HttpRequest): boolean {
+  return request.contentType === 'multipart/form-data';
+}
+
+/**
+ * Refuses, from its `Content-Length` alone, a body over the limit its kind is read under, so an
+ * honest oversized upload is answered before a byte of it is read (nor `100 Continue` sent).
+ */
+export function checkDeclaredLength(
+  incoming: IncomingMessage,
+  request: HttpRequest,
+  settings: ResolvedSettings,
+): void {
+  const header = incoming.headers['content-length'];
+  if (header === undefined) return;
+  const declared = Number(header);
+  const total = settings.REQUEST_MAX_BODY_SIZE;
+  if (declared > total)
+    throw new RequestDataTooBig(`Request body of ${declared} bytes exceeds REQUEST_MAX_BODY_SIZE (${total})`);
+  const inMemory = settings.DATA_UPLOAD_MAX_MEMORY_SIZE;
+  if (!isMultipart(request) && declared > inMemory)
+    throw new RequestDataTooBig(
+      `Request body of ${declared} bytes exceeds DATA_UPLOAD_MAX_MEMORY_SIZE (${inMemory})`,
     );
+}
+
+/**
+ * Reads the body of `request` and gives it to the request: a multipart body streamed through the
+ * parser (its files to `FILE_UPLOAD_TEMP_DIR` unless they fit `FILE_UPLOAD_MAX_MEMORY_SIZE`), any
+ * other buffered.
+ * Resolves to the parsed form (its files are the caller's to close once answered), or `null`.
+ *
+ * Rejects with {@link RequestDataTooBig} past a limit, {@link ClientDisconnected} when the client
+ * leaves mid-body, a disk error, or `stop`'s reason once it aborts (the server gave up on the
+ * request: it timed out); nothing read stays behind then (temporary files are removed).
+ * A malformed multipart body is not a rejection: it is drained and kept for `POST` to throw (400),
+ * as Django only complains when the form is read.
+ */
+export async function readRequestBody(
+  incoming: IncomingMessage,
+  request: HttpRequest,
+  settings: ResolvedSettings,
+  stop: AbortSignal,
+): Promise<ParsedForm | null> {
+  if (!isMultipart(request)) {
+    const limit = Math.min(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.REQUEST_MAX_BODY_SIZE);
+    const setting =
+      limit === settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        ? 'DATA_UPLOAD_MAX_MEMORY_SIZE'
+        : 'REQUEST_MAX_BODY_SIZE';
+    receiveBody(request, { raw: await readBody(incoming, limit, setting, stop) });
+    return null;
   }
+  // As Django decides: a body declared larger than FILE_UPLOAD_MAX_MEMORY_SIZE sends every file to
+  // disk from its first byte; a chunked one keeps files in memory until they would pass it.
+  const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
+  const inMemory = settings.FILE_UPLOAD_MAX_MEMORY_SIZE;
+  const parser = new MultipartParser(request.headers.get('content-type')!, {
+    maxParts: settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+    maxFieldBytes: settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+    maxMemoryFileBytes: declared > inMemory ? 0 : inMemory,
+    temporaryDirectory: settings.FILE_UPLOAD_TEMP_DIR ?? tmpdir(),
+  });
+  await streamBody(incoming, settings.REQUEST_MAX_BODY_SIZE, parser, stop);
+  try {
+    const form = await parser.result;
+    receiveBody(request, { form });
+    return form;
+  } catch (error) {
+    if (!(error instanceof BadRequest)) throw error;
+    receiveBody(request, { formError: error });
+    return null;
+  }
+}
+
+/**
+ * Buffers the body, refusing more than `limit` bytes with {@link RequestDataTooBig} (a chunked body
+ * declares no length: it is counted as it comes).
+ */
+function readBody(
+  incoming: IncomingMessage,
+  limit: number,
+  setting: string,
+  signal: AbortSignal,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const cleanup = (): void => {
-      incoming.off('data', onData);
-      incoming.off('end', onEnd);
-      incoming.off('error', onError);
-      incoming.off('close', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        reject(new RequestDataTooBig(`Request body exceeds DATA_UPLOAD_MAX_MEMORY_SIZE (${limit})`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(new ClientDisconnected(error.message));
-    };
-    const onClose = (): void => {
-      if (!incoming.complete) onError(new Error('the client disconnected before sending the whole body'));
-    };
-    incoming.on('data', onData);
-    incoming.on('end', onEnd);
-    incoming.on('error', onError);
-    incoming.on('close', onClose);
+    const stop = watchBody(incoming, {
+      data: (chunk) => {
+        size += chunk.length;
+        if (size > limit) {
+          stop();
+          reject(new RequestDataTooBig(`Request body exceeds ${setting} (${limit})`));
+          return;
+        }
+        chunks.push(chunk);
+      },
+      end: () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)),
+      fail: reject,
+      signal,
+    });
   });
 }
 
@@ -113,6 +176,100 @@ export function assertUnambiguousHead(incoming: IncomingMessage): void {
     );
   if (codings.trim().toLowerCase() !== 'chunked')
     throw new BadRequest(`Transfer-Encoding ${JSON.stringify(codings)} is not supported; only chunked is`);
+}
+
+/**
+ * Feeds the body to `parser` as it arrives, pausing the socket while the parser (or the disk behind
+ * it) catches up, and refusing more than `limit` bytes in all. After a parse failure the rest is
+ * only counted and dropped, so a malformed form still gets its 400 on a healthy connection.
+ */
+function streamBody(
+  incoming: IncomingMessage,
+  limit: number,
+  parser: MultipartParser,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const fail = (error: Error): void => {
+      stop();
+      parser.abort(error);
+      // The parser may have been holding the socket back.
+      incoming.resume();
+      reject(error);
+    };
+    const stop = watchBody(incoming, {
+      data: (chunk) => {
+        size += chunk.length;
+        if (size > limit) {
+          fail(new RequestDataTooBig(`Request body exceeds REQUEST_MAX_BODY_SIZE (${limit})`));
+          return;
+        }
+        if (!parser.write(chunk)) {
+          incoming.pause();
+          parser.onDrain(() => incoming.resume());
+        }
+      },
+      end: () => {
+        parser.end();
+        resolve();
+      },
+      fail,
+      signal,
+    });
+    // A failure that must not wait for the rest of the body (fields too big, a failing disk).
+    parser.result.catch((error: unknown) => {
+      if (!(error instanceof BadRequest)) fail(error as Error);
+    });
+  });
+}
+
+interface BodyWatcher {
+  data(chunk: Buffer): void;
+  end(): void;
+  fail(error: Error): void;
+  /** Aborted when the server gives up on the request: `fail` gets its reason. */
+  signal: AbortSignal;
+}
+
+/**
+ * Listens to a body until it ends, fails, the client leaves (a {@link ClientDisconnected}) or the
+ * signal aborts; the returned function stops listening. Whatever comes after is dropped unread.
+ */
+function watchBody(incoming: IncomingMessage, watcher: BodyWatcher): () => void {
+  let stopped = false;
+  const { signal } = watcher;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    incoming.off('data', onData);
+    incoming.off('end', onEnd);
+    incoming.off('error', onError);
+    incoming.off('close', onClose);
+    signal.removeEventListener('abort', onAbort);
+  };
+  const onAbort = (): void => {
+    stop();
+    watcher.fail(signal.reason as Error);
+  };
+  const onData = (chunk: Buffer): void => watcher.data(chunk);
+  const onEnd = (): void => {
+    stop();
+    watcher.end();
+  };
+  const onError = (error: Error): void => {
+    stop();
+    watcher.fail(new ClientDisconnected(error.message));
+  };
+  const onClose = (): void => {
+    if (!incoming.complete) onError(new Error('the client disconnected before sending the whole body'));
+  };
+  incoming.on('data', onData);
+  incoming.on('end', onEnd);
+  incoming.on('error', onError);
+  incoming.on('close', onClose);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return stop;
 }
 
 /**

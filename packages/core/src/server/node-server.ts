@@ -1,12 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { filesOf, type ParsedForm } from '../http/body';
 import type { HttpRequest, UpgradeContext } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { ClientDisconnected } from '../exceptions';
-import { assertUnambiguousHead, hasBody, readBody, requestForRefusal, requestFromIncoming } from './incoming';
+import {
+  assertUnambiguousHead,
+  checkDeclaredLength,
+  hasBody,
+  readRequestBody,
+  requestForRefusal,
+  requestFromIncoming,
+} from './incoming';
+import { lingerOnClose } from './lingering-close';
 import { writeBareStatus, writeRawResponse, writeResponse } from './outgoing';
 
 export type { Server as HttpServer } from 'node:http';
@@ -19,7 +28,7 @@ export const CLOSE_GRACE_MS = 5000;
  * Node's messages into requests, hands them to `respond`, and writes what comes back.
  */
 export interface ServedApplication {
-  /** Settings read per request (the body limit). */
+  /** Settings: the timeouts and `MAX_CONNECTIONS` when the server is made, the body limits per request. */
   readonly settings: ResolvedSettings;
   /** Where the server's own log lines go. */
   readonly logger: Logger;
@@ -30,6 +39,11 @@ export interface ServedApplication {
   respond(request: HttpRequest): HttpResponse | Promise<HttpResponse>;
   /** The response for a request that failed before it could be run (bad target, body too big). */
   respondToError(request: HttpRequest, error: unknown): HttpResponse;
+  /**
+   * The answer for a request refused on its head alone (a Host not in `ALLOWED_HOSTS`), asked
+   * before a byte of its body is read; `null` lets it go on.
+   */
+  checkHead(request: HttpRequest): HttpResponse | null;
 }
 
 /**
@@ -40,20 +54,43 @@ export class NodeServer {
   readonly #app: ServedApplication;
   readonly #server: Server;
   readonly #sockets = new Set<Duplex>();
-  /** Connections whose last request was refused for an ambiguous head (two `Host` lines...). */
-  readonly #ambiguousSockets = new WeakSet<Duplex>();
+  /** Connections answered before their body was read, closing: what else they send is not served. */
+  readonly #closing = new WeakSet<Duplex>();
+  /** Connections whose request body is being read, with what stops the reading (on a timeout). */
+  readonly #readingBody = new WeakMap<Duplex, AbortController>();
+  /** Connections already answered 408: their body reader must not log the disconnect again. */
+  readonly #timedOut = new WeakSet<Duplex>();
+  /** Set while `MAX_CONNECTIONS` refuses connections, so the refusals log one line, not one each. */
+  #refusingConnections = false;
 
   constructor(app: ServedApplication) {
     this.#app = app;
-    const server = createServer();
-    server.on('request', (incoming: IncomingMessage, res: ServerResponse) => this.#serve(incoming, res));
+    const settings = app.settings;
+    const server = createServer({
+      requestTimeout: settings.REQUEST_TIMEOUT,
+      headersTimeout: settings.REQUEST_HEADERS_TIMEOUT,
+      keepAliveTimeout: settings.KEEP_ALIVE_TIMEOUT,
+      connectionsCheckingInterval: checkingInterval(settings),
+    });
+    if (settings.MAX_CONNECTIONS !== null) server.maxConnections = settings.MAX_CONNECTIONS;
+    server.on('drop', () => this.#connectionRefused());
+    server.on('request', (incoming: IncomingMessage, res: ServerResponse) =>
+      this.#serve(incoming, res, false),
+    );
+    // Without this listener Node sends `100 Continue` itself, before anyone could refuse the body.
+    server.on('checkContinue', (incoming: IncomingMessage, res: ServerResponse) =>
+      this.#serve(incoming, res, true),
+    );
     server.on('upgrade', (incoming: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#serveUpgrade(incoming, socket, head),
     );
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.#refuse(error, socket));
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        this.#refusingConnections = false;
+      });
     });
     this.#server = server;
   }
@@ -96,27 +133,61 @@ export class NodeServer {
     await closed;
   }
 
-  #serve(incoming: IncomingMessage, res: ServerResponse): void {
-    // Node runs requests pipelined behind one it has already parsed; behind a refused ambiguous head
-    // they are never run (a proxy in front may have framed these bytes differently), and the
-    // connection closes once the refusal is written.
-    if (this.#ambiguousSockets.has(incoming.socket)) return;
-    try {
-      assertUnambiguousHead(incoming);
-    } catch (error) {
-      this.#ambiguousSockets.add(incoming.socket);
-      res.shouldKeepAlive = false;
-      writeResponse(res, this.#app.respondToError(requestForRefusal(incoming), error), this.#app.logger);
+  /**
+   * One plain request. Without a body it is answered at once; with one, the request is built from
+   * the head and `ALLOWED_HOSTS` and the declared length are checked before the body is read (or
+   * `100 Continue` sent, when `expectsContinue`): a refusal is answered and the connection closed
+   * without reading the upload.
+   */
+  #serve(incoming: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+    if (this.#closing.has(incoming.socket)) {
+      // Pipelined behind a request that was refused before its body (or for an ambiguous head, which
+      // a proxy in front may have framed differently): the connection is closing, nothing more runs.
       incoming.resume();
       return;
     }
-    if (!hasBody(incoming)) {
-      this.#respond(incoming, res, undefined);
+    try {
+      assertUnambiguousHead(incoming);
+    } catch (error) {
+      this.#refuseBody(incoming, res, this.#app.respondToError(requestForRefusal(incoming), error));
       return;
     }
-    readBody(incoming, this.#app.settings.DATA_UPLOAD_MAX_MEMORY_SIZE).then(
-      (body) => this.#respond(incoming, res, body),
+    if (!hasBody(incoming)) {
+      this.#respond(incoming, res);
+      return;
+    }
+    let request: HttpRequest;
+    try {
+      request = requestFromIncoming(incoming, undefined, null);
+    } catch (error) {
+      this.#refuseBody(incoming, res, this.#app.respondToError(requestForRefusal(incoming), error));
+      return;
+    }
+    const refusal = this.#app.checkHead(request);
+    if (refusal !== null) {
+      this.#refuseBody(incoming, res, refusal);
+      return;
+    }
+    const settings = this.#app.settings;
+    try {
+      checkDeclaredLength(incoming, request, settings);
+    } catch (error) {
+      this.#refuseBody(incoming, res, this.#app.respondToError(request, error));
+      return;
+    }
+    if (expectsContinue) res.writeContinue();
+    const socket = incoming.socket;
+    const reading = new AbortController();
+    this.#readingBody.set(socket, reading);
+    readRequestBody(incoming, request, settings, reading.signal).then(
+      (form) => {
+        this.#readingBody.delete(socket);
+        this.#answerWithBody(request, res, form);
+      },
       (error: unknown) => {
+        this.#readingBody.delete(socket);
+        // Answered 408 already; the connection closes on its own (lingering).
+        if (this.#timedOut.has(socket)) return;
         if (error instanceof ClientDisconnected) {
           this.#app.logger.warn(
             `Client disconnected while sending the body of ${incoming.method} ${escapeForLog(incoming.url ?? '')}: ${escapeForLog(error.message)}`,
@@ -124,24 +195,81 @@ export class NodeServer {
           res.destroy();
           return;
         }
-        // Over the limit: answer, and close so the rest of the upload is not read.
-        res.shouldKeepAlive = false;
-        writeResponse(res, this.#app.respondToError(requestForRefusal(incoming), error), this.#app.logger);
-        incoming.resume();
+        // Over a limit (413), or the disk failed (500): answered, and the rest is not read.
+        this.#refuseBody(incoming, res, this.#app.respondToError(request, error));
       },
     );
   }
 
-  #respond(incoming: IncomingMessage, res: ServerResponse, body: Buffer | undefined): void {
+  /** Answers a request whose body was read; files on disk are removed once the answer is out. */
+  #answerWithBody(request: HttpRequest, res: ServerResponse, form: ParsedForm | null): void {
+    const write = (response: HttpResponse): void => writeResponse(res, response, this.#app.logger);
+    const files = form === null ? [] : filesOf(form);
+    if (files.length === 0) {
+      this.#answer(request, write, () => res.destroy());
+      return;
+    }
+    // Removed when both the response is done (written, or the client left) and the view has
+    // returned, whichever comes last: a view still reading a file must not lose it.
+    let pending = 2;
+    const release = (): void => {
+      if (--pending > 0) return;
+      for (const file of files)
+        file
+          .close()
+          .catch((error: unknown) =>
+            this.#app.logger.warn(
+              `Could not remove an uploaded file's temporary copy: ${escapeForLog(String(error))}`,
+            ),
+          );
+    };
+    res.once('close', release);
+    this.#answer(
+      request,
+      (response) => {
+        try {
+          write(response);
+        } finally {
+          release();
+        }
+      },
+      () => res.destroy(),
+    );
+  }
+
+  /**
+   * Answers a request before (or instead of) reading the rest of its body, then closes the
+   * connection in stages: the answer, a FIN, then the unread upload drained for a moment, so the
+   * client is not reset before it reads the answer.
+   */
+  #refuseBody(incoming: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
+    const socket = incoming.socket;
+    this.#closing.add(socket);
+    lingerOnClose(socket);
+    res.shouldKeepAlive = false;
+    writeResponse(res, response, this.#app.logger);
+    incoming.resume();
+  }
+
+  #respond(incoming: IncomingMessage, res: ServerResponse): void {
     const write = (response: HttpResponse): void => writeResponse(res, response, this.#app.logger);
     let request: HttpRequest;
     try {
-      request = requestFromIncoming(incoming, body, null);
+      request = requestFromIncoming(incoming, undefined, null);
     } catch (error) {
       write(this.#app.respondToError(requestForRefusal(incoming), error));
       return;
     }
     this.#answer(request, write, () => res.destroy());
+  }
+
+  /** A connection past `MAX_CONNECTIONS` was closed by Node at once: one line per spell of them. */
+  #connectionRefused(): void {
+    if (this.#refusingConnections) return;
+    this.#refusingConnections = true;
+    this.#app.logger.warn(
+      `Too many connections: MAX_CONNECTIONS (${this.#server.maxConnections}) are open, new ones are closed until one ends`,
+    );
   }
 
   #serveUpgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -150,7 +278,7 @@ export class NodeServer {
     // Until a handshake hands the socket over; after that its owner (ws) handles and reports errors.
     socket.on('error', (error) => {
       if (!upgrade.upgraded)
-        this.#app.logger.warn(
+        logger.warn(
           `Socket error during upgrade of ${escapeForLog(incoming.url ?? '')}: ${escapeForLog(error.message)}`,
         );
     });
@@ -197,7 +325,7 @@ export class NodeServer {
     else answer.then(deliver, (error: unknown) => deliver(this.#app.respondToError(request, error)));
   }
 
-  /** Node's parser refused the bytes (bad method, 10 MB of headers...): one log line and a 4xx. */
+  /** Node's parser refused the bytes (bad method, 10 MB of headers...), or a timeout: one log line and a 4xx. */
   #refuse(error: NodeJS.ErrnoException, socket: Duplex): void {
     // HPE_INVALID_EOF_STATE: the client closed mid-request. That is a disconnect, not a bad request;
     // when a body was being read, `#serve` already logs it (one line), and nobody is left to answer.
@@ -205,18 +333,50 @@ export class NodeServer {
       socket.destroy();
       return;
     }
+    const address = (socket as Socket).remoteAddress ?? 'unknown';
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      this.#requestTimedOut(socket, address);
+      return;
+    }
     // Node refuses a bad Transfer-Encoding only after it announced the request, whose ambiguous head
     // was already answered 400 and logged: one answer, one line, then the connection ends.
-    if (this.#ambiguousSockets.has(socket)) {
+    if (this.#closing.has(socket)) {
       socket.end();
       return;
     }
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const address = (socket as Socket).remoteAddress ?? 'unknown';
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     this.#app.logger.warn(
       `Bad Request: refused unparseable request from ${address} (${error.code ?? 'unknown'}: ${escapeForLog(error.message)})`,
     );
     writeBareStatus(socket, status);
   }
+
+  /**
+   * The head did not arrive within `REQUEST_HEADERS_TIMEOUT`, or the whole request within
+   * `REQUEST_TIMEOUT`: 408, one line, and the connection closed, whatever the client still sends.
+   */
+  #requestTimedOut(socket: Duplex, address: string): void {
+    const { REQUEST_HEADERS_TIMEOUT: headers, REQUEST_TIMEOUT: whole } = this.#app.settings;
+    const what =
+      this.#readingBody.has(socket) || headers === 0
+        ? `its whole request within REQUEST_TIMEOUT (${whole} ms)`
+        : `its request head within REQUEST_HEADERS_TIMEOUT (${headers} ms)`;
+    this.#app.logger.warn(`Request Timeout: ${address} did not send ${what}`);
+    this.#timedOut.add(socket);
+    // Nothing that still arrives may reach a view: the client has its answer.
+    this.#readingBody.get(socket)?.abort(new Error('REQUEST_TIMEOUT passed'));
+    lingerOnClose(socket as Socket);
+    writeBareStatus(socket, 408);
+    (socket as Socket).destroySoon();
+  }
+}
+
+/**
+ * How often Node looks for requests past their timeouts: a tenth of the shorter one, within
+ * [10 ms, 1 s], so a timeout is enforced within 10% of its value instead of Node's 30 s rounds.
+ */
+function checkingInterval(settings: ResolvedSettings): number {
+  const timeouts = [settings.REQUEST_HEADERS_TIMEOUT, settings.REQUEST_TIMEOUT].filter((ms) => ms > 0);
+  if (timeouts.length === 0) return 1000;
+  return Math.min(1000, Math.max(10, Math.floor(Math.min(...timeouts) / 10)));
 }
