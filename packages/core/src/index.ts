@@ -57,6 +57,7 @@ export type { CookieOptions } from './http/cookies';
 export type { UploadedFile } from './http/body';
 export type { WebSocketConnection } from './http/websocket-connection';
 export { isHostAllowed, splitDomainPort } from './http/hosts';
+export { urlHasAllowedHostAndScheme } from './http/safe-url';
 export {
   path,
   include,
@@ -137,6 +138,6 @@ export {
   type SessionData,
   type SessionStore,
 } from './middleware/sessions';
-export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken } from './middleware/csrf';
+export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken, rotateToken } from './middleware/csrf';
 export { Signer, randomString } from './signing';
 export { runChecks, type CheckMessage } from './checks';
