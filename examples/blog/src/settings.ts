@@ -1,17 +1,21 @@
 import { join } from 'node:path';
 import {
   AccessLogMiddleware,
+  AuthenticationMiddleware,
   CommonMiddleware,
   CsrfViewMiddleware,
   NunjucksTemplates,
   SecurityMiddleware,
   SessionMiddleware,
+  XFrameOptionsMiddleware,
   type Settings,
 } from '@manouche/core';
 import { WebSocketMiddleware } from '@manouche/websocket';
-import { AuthMiddleware } from './auth';
 
-/** The blog's settings, less what `createBlogApp` adds per application (URL conf, session store). */
+/**
+ * The blog's settings, less what `createBlogApp` adds per application (URL conf, session store,
+ * authentication backend).
+ */
 export type BlogSettings = Omit<Settings, 'ROOT_URLCONF'> & {
   /** The SQLite file (`':memory:'` for a throwaway one). Default: env `BLOG_DATABASE`, else `blog.sqlite3`. */
   BLOG_DATABASE?: string;
@@ -29,7 +33,8 @@ export const BLOG_MIDDLEWARE = [
   SessionMiddleware,
   CommonMiddleware,
   CsrfViewMiddleware,
-  AuthMiddleware,
+  AuthenticationMiddleware,
+  XFrameOptionsMiddleware,
   WebSocketMiddleware,
   AccessLogMiddleware,
 ];
@@ -57,6 +62,10 @@ export const settings: BlogSettings = {
     { BACKEND: NunjucksTemplates, DIRS: [TEMPLATES_DIR], OPTIONS: { filters: { datetime: formatDateTime } } },
   ],
   APPEND_SLASH: true,
+  // URL names, as Django allows: reversed against the blog's URL conf.
+  LOGIN_URL: 'login',
+  LOGIN_REDIRECT_URL: 'post-list',
+  LOGOUT_REDIRECT_URL: 'post-list',
 };
 
 export default settings;

@@ -192,7 +192,7 @@ describe.each(SETTINGS)('the blog in Chromium with %s', (name, base) => {
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/posts/new/`);
-    await page.waitForURL(/\/login\/\?next=%2Fposts%2Fnew%2F$/);
+    await page.waitForURL(/\/login\/\?next=\/posts\/new\/$/);
     await page.fill('input[name="username"]', 'admin');
     await page.fill('input[name="password"]', 'manouche');
     await Promise.all([page.waitForURL(/\/posts\/new\/$/), page.click('#login-form button')]);

@@ -239,7 +239,7 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
       expect(db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 1 });
 
       const home = await client.get('/');
-      expect(home.context!.user).toEqual({ id: 1, username: 'admin' });
+      expect(home.context!.user).toMatchObject({ id: 1, username: 'admin', isAuthenticated: true });
       expect(home.text).toContain('<span class="who" id="current-user">admin</span>');
 
       expect((await client.get('/logout/')).template).toBe('logout.html');
@@ -249,7 +249,7 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
       expect(out.headers.get('Location')).toBe('/');
       expect(client.cookies.get('sessionid')).toBeUndefined();
       expect(db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 0 });
-      expect((await client.get('/')).context!.user).toBeNull();
+      expect((await client.get('/')).context!.user).toMatchObject({ isAuthenticated: false, pk: null });
     });
 
     it('only follows a next that stays on the site', async () => {
@@ -271,14 +271,14 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
     it('sends anonymous users to the login page', async () => {
       const response = await client.get('/posts/new/');
       expect(response.statusCode).toBe(302);
-      expect(response.headers.get('Location')).toBe('/login/?next=%2Fposts%2Fnew%2F');
+      expect(response.headers.get('Location')).toBe('/login/?next=/posts/new/');
       const post = await client.post('/posts/new/', { title: 'x', body: 'y' });
       expect(post.statusCode).toBe(403); // CsrfViewMiddleware checks before the view's login check
     });
 
     it('logs in through the redirect and lands on the form', async () => {
       const followed = await client.get('/posts/new/', undefined, { follow: true });
-      expect(followed.redirectChain).toEqual([['/login/?next=%2Fposts%2Fnew%2F', 302]]);
+      expect(followed.redirectChain).toEqual([['/login/?next=/posts/new/', 302]]);
       const token = followed.context!.csrf_token as string;
       const response = await client.post(
         '/login/',

@@ -139,5 +139,20 @@ export {
   type SessionStore,
 } from './middleware/sessions';
 export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken, rotateToken } from './middleware/csrf';
+export { AnonymousUser, type AuthUser, type RequestUser } from './auth/users';
+export { authenticate, type AuthBackend, type Credentials } from './auth/backends';
+export { AuthenticationMiddleware } from './auth/middleware';
+export { BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY } from './auth/session';
+export { login, logout, updateSessionAuthHash } from './auth/login';
+export { loginRequired, userPassesTest, type ViewDecorator } from './auth/decorators';
+export {
+  loginRedirectUrl,
+  logoutRedirectUrl,
+  REDIRECT_FIELD_NAME,
+  redirectToLogin,
+  resolveUrl,
+  type LoginRedirectOptions,
+  type SuccessUrlOptions,
+} from './auth/redirects';
 export { Signer, randomString } from './signing';
 export { runChecks, type CheckMessage } from './checks';
