@@ -4,6 +4,7 @@ import {
   AuthenticationMiddleware,
   CommonMiddleware,
   CsrfViewMiddleware,
+  MessageMiddleware,
   NunjucksTemplates,
   SecurityMiddleware,
   SessionMiddleware,
@@ -27,13 +28,17 @@ export const TEMPLATES_DIR = join(__dirname, '..', 'templates');
 /** Used when env `BLOG_SECRET_KEY` is unset. Fine on your machine; set your own anywhere else. */
 export const DEVELOPMENT_SECRET_KEY = 'manouche-blog-development-key-do-not-use-in-production';
 
-/** The middleware, outermost first. Every one is a `MiddlewareMixin`, so both lists can use them. */
+/**
+ * The middleware, outermost first: Django's `startproject` list, then the WebSocket handshakes and the
+ * access log. Every one is a `MiddlewareMixin`, so both lists can use them.
+ */
 export const BLOG_MIDDLEWARE = [
   SecurityMiddleware,
   SessionMiddleware,
   CommonMiddleware,
   CsrfViewMiddleware,
   AuthenticationMiddleware,
+  MessageMiddleware,
   XFrameOptionsMiddleware,
   WebSocketMiddleware,
   AccessLogMiddleware,

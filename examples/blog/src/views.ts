@@ -1,6 +1,7 @@
 import {
   authenticate,
   BadRequest,
+  getMessages,
   getToken,
   Http404,
   HttpResponse,
@@ -12,6 +13,7 @@ import {
   loginRequired,
   logout,
   logoutRedirectUrl,
+  messages,
   path,
   TemplateResponse,
   type HttpRequest,
@@ -36,12 +38,15 @@ export const CHAT_MAX_LENGTH = 500;
 
 type Errors = Record<string, string>;
 
-/** A page: the template with the user and the CSRF token every form needs. */
+/**
+ * A page: the template with what Django's context processors would give it: the user, the messages
+ * (shown once, by `base.html`) and the CSRF token every form needs.
+ */
 function page(request: HttpRequest, template: string, context: TemplateContext = {}, init?: ResponseInit) {
   return new TemplateResponse(
     request,
     template,
-    { user: request.user, csrf_token: getToken(request), ...context },
+    { user: request.user, messages: getMessages(request), csrf_token: getToken(request), ...context },
     init,
   );
 }
@@ -154,6 +159,7 @@ export function blogUrls(blog: Blog): UrlConf {
       else if (form.body.length > LIMITS.body) errors.body = `At most ${LIMITS.body} characters.`;
       if (Object.keys(errors).length === 0) {
         const post = models.createPost({ ...form, author: request.user.username });
+        messages.success(request, 'Post published.');
         return new HttpResponseRedirect(`/posts/${post.id}/`);
       }
     } else if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -244,6 +250,7 @@ export function blogUrls(blog: Blog): UrlConf {
       const user = await authenticate(request, { username, password: request.POST.get('password') ?? '' });
       if (user !== null) {
         login(request, user);
+        messages.success(request, `Welcome back, ${user.username}.`);
         return new HttpResponseRedirect(loginRedirectUrl(request));
       }
       error = 'Please enter a correct username and password.';
@@ -257,6 +264,7 @@ export function blogUrls(blog: Blog): UrlConf {
   function logoutView(request: HttpRequest): HttpResponse {
     if (request.method === 'POST') {
       logout(request);
+      messages.info(request, 'You are logged out.');
       return new HttpResponseRedirect(logoutRedirectUrl(request) ?? '/');
     }
     if (request.method !== 'GET' && request.method !== 'HEAD')

@@ -3,6 +3,7 @@ import {
   AuthenticationMiddleware,
   CommonMiddleware,
   CsrfViewMiddleware,
+  MessageMiddleware,
   runChecks,
   SecurityMiddleware,
   SessionMiddleware,
@@ -21,12 +22,14 @@ describe('the settings files', () => {
     expect(legacy.MIDDLEWARE).toBeUndefined();
     expect(legacy.MIDDLEWARE_CLASSES).toBe(BLOG_MIDDLEWARE);
     expect(legacy.WEBSOCKET_ACCEPT_ALL).toBe(true);
+    // Django's startproject MIDDLEWARE, in its order, then the WebSocket handshakes and the access log.
     expect(BLOG_MIDDLEWARE).toEqual([
       SecurityMiddleware,
       SessionMiddleware,
       CommonMiddleware,
       CsrfViewMiddleware,
       AuthenticationMiddleware,
+      MessageMiddleware,
       XFrameOptionsMiddleware,
       WebSocketMiddleware,
       AccessLogMiddleware,

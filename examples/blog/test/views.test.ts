@@ -252,6 +252,23 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
       expect((await client.get('/')).context!.user).toMatchObject({ isAuthenticated: false, pk: null });
     });
 
+    it('says "Welcome back" once after logging in, and "You are logged out" once after logging out', async () => {
+      const token = await csrfTokenFrom(client, '/login/');
+      const response = await client.post(
+        '/login/',
+        { username: 'admin', password: 'manouche', csrfmiddlewaretoken: token },
+        { follow: true },
+      );
+      expect(response.redirectChain).toEqual([['/', 302]]);
+      expect(response.text).toContain('<li class="success">Welcome back, admin.</li>');
+      expect((await client.get('/')).text).not.toContain('Welcome back');
+
+      const logoutToken = await csrfTokenFrom(client, '/');
+      const out = await client.post('/logout/', { csrfmiddlewaretoken: logoutToken }, { follow: true });
+      expect(out.text).toContain('<li class="info">You are logged out.</li>');
+      expect((await client.get('/')).text).not.toContain('<ul class="messages"');
+    });
+
     it('only follows a next that stays on the site', async () => {
       for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example']) {
         const other = new Client(app);
@@ -312,6 +329,7 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
       expect(response.statusCode).toBe(302);
       expect(response.headers.get('Location')).toBe('/posts/8/');
       const detail = await client.get('/posts/8/');
+      expect(detail.text).toContain('<li class="success">Post published.</li>');
       expect(detail.context!.post).toMatchObject({
         id: 8,
         title: 'Djangology',

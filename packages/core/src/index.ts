@@ -16,6 +16,7 @@ export {
   Http404,
   ImproperlyConfigured,
   ManoucheError,
+  MessageFailure,
   MiddlewareNotUsed,
   MissingResponse,
   NoReverseMatch,
@@ -154,5 +155,13 @@ export {
   type LoginRedirectOptions,
   type SuccessUrlOptions,
 } from './auth/redirects';
+export * as messages from './messages/api';
+export { addMessage, getMessages, type AddMessageOptions, type MessageList } from './messages/api';
+export { Message } from './messages/message';
+export { BaseStorage, type Retrieved } from './messages/base-storage';
+export { CookieStorage } from './messages/cookie-storage';
+export { SessionStorage } from './messages/session-storage';
+export { FallbackStorage } from './messages/fallback-storage';
+export { MessageMiddleware, type MessageStorageClass } from './messages/middleware';
 export { Signer, randomString } from './signing';
 export { runChecks, type CheckMessage } from './checks';

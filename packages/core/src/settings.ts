@@ -81,6 +81,12 @@ export interface Settings {
   LOGIN_REDIRECT_URL?: string;
   /** Where `logoutRedirectUrl()` sends a user who just logged out without a safe `next`; `null`: nowhere. */
   LOGOUT_REDIRECT_URL?: string | null;
+  /** The lowest level of message recorded (`messages.INFO`, 20); lower ones are dropped silently. */
+  MESSAGE_LEVEL?: number;
+  /** CSS classes by message level, over the defaults (`{ 40: 'danger' }` renames `error`). */
+  MESSAGE_TAGS?: Readonly<Record<number, string>>;
+  /** Most messages kept for the next request; past it the oldest are dropped, with one warning. */
+  MESSAGE_MAX_STORED?: number;
   /** The WebSocket groups' channel layer (`@manouche/websocket`): default in memory, Redis to scale out. */
   CHANNEL_LAYER?: { groupSend(group: string, message: string | Buffer): Promise<void> } | null;
   [setting: string]: unknown;
@@ -215,6 +221,20 @@ const SPECS = {
     check: (v) => v === null || isNonEmptyString(v),
     expected: 'a path, a URL name or null',
   },
+  MESSAGE_STORAGE: {
+    check: (v) => typeof v === 'function',
+    expected: 'a message storage class (FallbackStorage, CookieStorage, SessionStorage or a subclass)',
+  },
+  MESSAGE_LEVEL: { default: 20, check: Number.isInteger, expected: 'an integer (messages.INFO is 20)' },
+  MESSAGE_TAGS: {
+    default: {},
+    check: (v) =>
+      isObject(v) &&
+      !Array.isArray(v) &&
+      Object.entries(v).every(([level, tag]) => /^-?\d+$/.test(level) && typeof tag === 'string'),
+    expected: 'an object mapping integer levels to CSS classes ({ 40: "danger" })',
+  },
+  MESSAGE_MAX_STORED: { default: 100, check: isPositiveInteger, expected: 'a positive integer' },
   CHANNEL_LAYER: {
     check: (v) =>
       v === null || (typeof v === 'object' && typeof (v as Record<string, unknown>).groupSend === 'function'),
@@ -348,7 +368,8 @@ export function authBackendName(backend: object): string {
 }
 
 function structuredCloneDefault(value: unknown): unknown {
-  return Array.isArray(value) ? [...value] : value;
+  if (Array.isArray(value)) return [...value];
+  return typeof value === 'object' && value !== null ? { ...value } : value;
 }
 
 function describe(value: unknown): string {

@@ -13,7 +13,7 @@ import {
   checkSettingsValid,
   checkUnknownSettings,
 } from './settings';
-import { checkAuthenticationAfterSessions } from './sessions';
+import { checkAuthenticationAfterSessions, checkMessagesAfterSessions } from './sessions';
 import { checkDuplicateUrlNames, checkUrlConfCompiles } from './urls';
 import { checkWebsocketMiddleware } from './websocket';
 
@@ -30,6 +30,7 @@ const CHECKS: readonly Check[] = [
   checkLegacyMiddlewareHasHooks,
   checkSessionsHaveSecretKey,
   checkAuthenticationAfterSessions,
+  checkMessagesAfterSessions,
   checkDuplicateMiddleware,
   checkWebsocketMiddleware,
   checkUrlConfCompiles,

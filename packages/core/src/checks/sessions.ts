@@ -15,6 +15,23 @@ export function checkAuthenticationAfterSessions(settings: Settings): CheckMessa
   );
 }
 
+/**
+ * E007: `MessageMiddleware` with a storage that keeps messages in the session (`FallbackStorage`, the
+ * default, or `SessionStorage`) without `SessionMiddleware` before it.
+ */
+export function checkMessagesAfterSessions(settings: Settings): CheckMessage[] {
+  const storage = settings.MESSAGE_STORAGE ?? null;
+  const usesSession =
+    storage === null || isClassNamed(storage, 'FallbackStorage') || isClassNamed(storage, 'SessionStorage');
+  if (!usesSession) return [];
+  return needsSessionsBefore(
+    settings,
+    'MessageMiddleware',
+    'E007',
+    `its storage (${storage === null ? 'FallbackStorage, the default' : nameOf(storage)}) keeps messages in the session`,
+  );
+}
+
 function needsSessionsBefore(settings: Settings, name: string, code: string, why: string): CheckMessage[] {
   const { setting, entries } = activeMiddleware(settings);
   const at = entries.findIndex((entry) => isClassNamed(entry, name));
