@@ -23,6 +23,7 @@ const tagTables = new WeakMap<object, Readonly<Record<number, string>>>();
  * is named in `MESSAGE_STORAGE`; one instance is made per request, with the request.
  */
 export abstract class BaseStorage implements Iterable<Message> {
+  /** The request whose messages these are (its cookies, its session, its application's settings). */
   readonly request: HttpRequest;
   /** True once the messages were iterated (shown). */
   used = false;
