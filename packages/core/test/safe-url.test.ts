@@ -35,6 +35,11 @@ describe('urlHasAllowedHostAndScheme()', () => {
     'http://[2001:cdba:0000:0000:0000:0000:3257:9652/',
     'http://2001:cdba:0000:0000:0000:0000:3257:9652]/',
     'http://[not-an-address]/',
+    // Found by the property below: browsers drop tabs and newlines, and then see three slashes.
+    '//\t/evil',
+    '\\\t//evil/',
+    '/\n//evil',
+    '\\\\\t\\\n.',
   ])('refuses %j', (url) => {
     expect(urlHasAllowedHostAndScheme(url, ['testserver', 'testserver2'])).toBe(false);
   });
@@ -89,6 +94,12 @@ describe('urlHasAllowedHostAndScheme()', () => {
       '\n',
       ' ',
       '\x01',
+      '\r',
+      '\x00',
+      '\u00a0',
+      'HTTP',
+      'javascript',
+      '%09',
       '[',
       ']',
     );

@@ -49,8 +49,9 @@ function isValidBracketedHost(netloc: string): boolean {
  * Django's `url_has_allowed_host_and_scheme()`: true when redirecting to `url` keeps the user on one
  * of `allowedHosts` (a relative URL always does) with an `http`/`https` scheme (`https` only, with
  * `requireHttps`). Refuses `//evil.example`, `https://evil.example`, `/\evil.example` (browsers read
- * `\` as `/`), `///evil.example`, `http:///evil.example`, `javascript:...`, and URLs starting with a
- * control character. Use it on any `next` parameter before redirecting to it.
+ * `\` as `/`), `///evil.example` (also with tabs or newlines among the slashes, which browsers drop),
+ * `http:///evil.example`, `javascript:...`, and URLs starting with a control character. Use it on any
+ * `next` parameter before redirecting to it.
  *
  * `allowedHosts` are compared with the URL's netloc as written: include the port when it has one
  * (`request.getHost()` gives exactly that).
@@ -69,8 +70,9 @@ export function urlHasAllowedHostAndScheme(
 }
 
 function isAllowed(url: string, allowedHosts: ReadonlySet<string>, requireHttps: boolean): boolean {
-  // Chrome takes a URL with three slashes as absolute, whatever the parser says.
-  if (url.startsWith('///')) return false;
+  // Chrome takes a URL with three slashes as absolute, whatever the parser says. Browsers drop tabs and
+  // newlines first, so `//\t/evil` counts too (Django tests the URL as given, and lets that one through).
+  if (url.replace(TAB_CR_LF, '').startsWith('///')) return false;
   const target = splitUrl(url);
   if (target === null) return false;
   // `http:///evil.example` has no host for the parser, but Chrome goes to evil.example.
