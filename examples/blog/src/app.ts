@@ -1,5 +1,6 @@
 import { createApp, ImproperlyConfigured, type Application } from '@manouche/core';
 import { InMemoryChannelLayer, type ChannelLayer } from '@manouche/websocket';
+import { BlogBackend } from './auth';
 import { attachBlog, Blog, blogOf } from './blog';
 import { DEFAULT_DATABASE, openDatabase } from './db';
 import { settings as modernSettings, type BlogSettings } from './settings';
@@ -15,7 +16,8 @@ export function settingsFor(name: string | undefined = process.env.BLOG_SETTINGS
 
 /**
  * A blog application on its own database: `base` (default: per env `BLOG_SETTINGS`) with
- * `overrides` on top. The database is `overrides.BLOG_DATABASE`, else env `BLOG_DATABASE`, else
+ * `overrides` on top; its session store and authentication backend work on that blog's database.
+ * The database is `overrides.BLOG_DATABASE`, else env `BLOG_DATABASE`, else
  * `examples/blog/blog.sqlite3`; it is migrated (and seeded) on first use.
  */
 export function createBlogApp(
@@ -29,6 +31,7 @@ export function createBlogApp(
   try {
     const app = createApp({
       SESSION_STORE: blog.sessions,
+      AUTHENTICATION_BACKENDS: [new BlogBackend(blog.models)],
       ...merged,
       CHANNEL_LAYER: channels,
       BLOG_DATABASE: filename,

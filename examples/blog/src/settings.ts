@@ -1,17 +1,22 @@
 import { join } from 'node:path';
 import {
   AccessLogMiddleware,
+  AuthenticationMiddleware,
   CommonMiddleware,
   CsrfViewMiddleware,
+  MessageMiddleware,
   NunjucksTemplates,
   SecurityMiddleware,
   SessionMiddleware,
+  XFrameOptionsMiddleware,
   type Settings,
 } from '@manouche/core';
 import { WebSocketMiddleware } from '@manouche/websocket';
-import { AuthMiddleware } from './auth';
 
-/** The blog's settings, less what `createBlogApp` adds per application (URL conf, session store). */
+/**
+ * The blog's settings, less what `createBlogApp` adds per application (URL conf, session store,
+ * authentication backend).
+ */
 export type BlogSettings = Omit<Settings, 'ROOT_URLCONF'> & {
   /** The SQLite file (`':memory:'` for a throwaway one). Default: env `BLOG_DATABASE`, else `blog.sqlite3`. */
   BLOG_DATABASE?: string;
@@ -23,13 +28,18 @@ export const TEMPLATES_DIR = join(__dirname, '..', 'templates');
 /** Used when env `BLOG_SECRET_KEY` is unset. Fine on your machine; set your own anywhere else. */
 export const DEVELOPMENT_SECRET_KEY = 'manouche-blog-development-key-do-not-use-in-production';
 
-/** The middleware, outermost first. Every one is a `MiddlewareMixin`, so both lists can use them. */
+/**
+ * The middleware, outermost first: Django's `startproject` list, then the WebSocket handshakes and the
+ * access log. Every one is a `MiddlewareMixin`, so both lists can use them.
+ */
 export const BLOG_MIDDLEWARE = [
   SecurityMiddleware,
   SessionMiddleware,
   CommonMiddleware,
   CsrfViewMiddleware,
-  AuthMiddleware,
+  AuthenticationMiddleware,
+  MessageMiddleware,
+  XFrameOptionsMiddleware,
   WebSocketMiddleware,
   AccessLogMiddleware,
 ];
@@ -57,6 +67,10 @@ export const settings: BlogSettings = {
     { BACKEND: NunjucksTemplates, DIRS: [TEMPLATES_DIR], OPTIONS: { filters: { datetime: formatDateTime } } },
   ],
   APPEND_SLASH: true,
+  // URL names, as Django allows: reversed against the blog's URL conf.
+  LOGIN_URL: 'login',
+  LOGIN_REDIRECT_URL: 'post-list',
+  LOGOUT_REDIRECT_URL: 'post-list',
 };
 
 export default settings;

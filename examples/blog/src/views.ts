@@ -1,11 +1,19 @@
 import {
+  authenticate,
   BadRequest,
+  getMessages,
   getToken,
   Http404,
   HttpResponse,
   HttpResponseNotAllowed,
   HttpResponseRedirect,
   JsonResponse,
+  login,
+  loginRedirectUrl,
+  loginRequired,
+  logout,
+  logoutRedirectUrl,
+  messages,
   path,
   TemplateResponse,
   type HttpRequest,
@@ -15,7 +23,6 @@ import {
   type WebSocketConnection,
 } from '@manouche/core';
 import { acceptWebsocket, requireWebsocket } from '@manouche/websocket';
-import { login, loginRequired, logout, safeNext } from './auth';
 import type { Blog } from './blog';
 import { LIMITS, type Comment, type Post } from './models';
 import { serveStatic } from './static';
@@ -31,12 +38,15 @@ export const CHAT_MAX_LENGTH = 500;
 
 type Errors = Record<string, string>;
 
-/** A page: the template with the user and the CSRF token every form needs. */
+/**
+ * A page: the template with what Django's context processors would give it: the user, the messages
+ * (shown once, by `base.html`) and the CSRF token every form needs.
+ */
 function page(request: HttpRequest, template: string, context: TemplateContext = {}, init?: ResponseInit) {
   return new TemplateResponse(
     request,
     template,
-    { user: request.user ?? null, csrf_token: getToken(request), ...context },
+    { user: request.user, messages: getMessages(request), csrf_token: getToken(request), ...context },
     init,
   );
 }
@@ -79,7 +89,7 @@ export function blogUrls(blog: Blog): UrlConf {
     input: { author: string; body: string },
   ): Comment | Errors {
     const errors: Errors = {};
-    const author = request.user?.username ?? (input.author || 'anonymous');
+    const author = request.user.isAuthenticated ? request.user.username : input.author || 'anonymous';
     if (input.body === '') errors.body = 'Write something first.';
     else if (input.body.length > LIMITS.comment) errors.body = `At most ${LIMITS.comment} characters.`;
     if (author.length > LIMITS.author) errors.author = `At most ${LIMITS.author} characters.`;
@@ -148,7 +158,8 @@ export function blogUrls(blog: Blog): UrlConf {
       if (form.body === '') errors.body = 'A post needs a body.';
       else if (form.body.length > LIMITS.body) errors.body = `At most ${LIMITS.body} characters.`;
       if (Object.keys(errors).length === 0) {
-        const post = models.createPost({ ...form, author: request.user!.username });
+        const post = models.createPost({ ...form, author: request.user.username });
+        messages.success(request, 'Post published.');
         return new HttpResponseRedirect(`/posts/${post.id}/`);
       }
     } else if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -215,7 +226,7 @@ export function blogUrls(blog: Blog): UrlConf {
   const chat = requireWebsocket(async (request: HttpRequest, { id }: { id: number }) => {
     const ws = request.websocket!;
     if (models.getPost(id) === null) return ws.close(CLOSE_NO_SUCH_POST, 'no such post');
-    const name = request.user?.username ?? blog.chat.guestName();
+    const name = request.user.isAuthenticated ? request.user.username : blog.chat.guestName();
     const member = await blog.chat.join(id, ws, name);
     try {
       for await (const message of ws) {
@@ -228,16 +239,19 @@ export function blogUrls(blog: Blog): UrlConf {
     }
   });
 
-  function loginView(request: HttpRequest): HttpResponse {
-    const next = safeNext(request.POST.get('next') ?? request.GET.get('next'));
+  /** Django's `LoginView`, in small: the credentials go to `authenticate()`, then `login()`. */
+  async function loginView(request: HttpRequest): Promise<HttpResponse> {
+    // Checked when redirecting (loginRedirectUrl keeps to this site); here only carried in the form.
+    const next = request.POST.get('next') ?? request.GET.get('next') ?? '';
     let error = '';
     let username = '';
     if (request.method === 'POST') {
       username = field(request, 'username');
-      const user = models.authenticate(username, request.POST.get('password') ?? '');
+      const user = await authenticate(request, { username, password: request.POST.get('password') ?? '' });
       if (user !== null) {
         login(request, user);
-        return new HttpResponseRedirect(next);
+        messages.success(request, `Welcome back, ${user.username}.`);
+        return new HttpResponseRedirect(loginRedirectUrl(request));
       }
       error = 'Please enter a correct username and password.';
     } else if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -250,7 +264,8 @@ export function blogUrls(blog: Blog): UrlConf {
   function logoutView(request: HttpRequest): HttpResponse {
     if (request.method === 'POST') {
       logout(request);
-      return new HttpResponseRedirect('/');
+      messages.info(request, 'You are logged out.');
+      return new HttpResponseRedirect(logoutRedirectUrl(request) ?? '/');
     }
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return new HttpResponseNotAllowed(['GET', 'POST']);

@@ -187,21 +187,26 @@ describe.each(SETTINGS)('the blog in Chromium with %s', (name, base) => {
     expect(await page.locator('#comments li', { hasText: 'A plain form POST' }).count()).toBe(1);
   });
 
-  it('logs in, writes a post and logs out', async () => {
+  it('logs in, writes a post and logs out, each step saying so once', async () => {
     const context = await browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/posts/new/`);
-    await page.waitForURL(/\/login\/\?next=%2Fposts%2Fnew%2F$/);
+    await page.waitForURL(/\/login\/\?next=\/posts\/new\/$/);
     await page.fill('input[name="username"]', 'admin');
     await page.fill('input[name="password"]', 'manouche');
     await Promise.all([page.waitForURL(/\/posts\/new\/$/), page.click('#login-form button')]);
+    expect(await page.textContent('#messages')).toContain('Welcome back, admin.');
     await page.fill('input[name="title"]', 'Written in Chromium');
     await page.fill('textarea[name="body"]', 'Through the form, with its CSRF token.');
     await Promise.all([page.waitForURL(/\/posts\/8\/$/), page.click('#post-form button')]);
     expect(await page.textContent('h1')).toBe('Written in Chromium');
+    expect(await page.textContent('#messages')).toContain('Post published.');
     expect(await page.textContent('#current-user')).toBe('admin');
     await Promise.all([page.waitForURL(`${server.url}/`), page.click('button.link')]);
     expect(await page.locator('#current-user').count()).toBe(0);
+    expect(await page.textContent('#messages')).toContain('You are logged out.');
+    await page.reload();
+    expect(await page.locator('#messages').count()).toBe(0);
   });
 });

@@ -1,7 +1,16 @@
-import { AccessLogMiddleware, SecurityMiddleware, SessionMiddleware } from '@manouche/core';
+import {
+  AccessLogMiddleware,
+  AuthenticationMiddleware,
+  CommonMiddleware,
+  CsrfViewMiddleware,
+  MessageMiddleware,
+  runChecks,
+  SecurityMiddleware,
+  SessionMiddleware,
+  XFrameOptionsMiddleware,
+} from '@manouche/core';
 import { WebSocketMiddleware } from '@manouche/websocket';
 import { settingsFor } from '../src/app';
-import { AuthMiddleware } from '../src/auth';
 import { BLOG_MIDDLEWARE, debugFromEnv, formatDateTime, settings } from '../src/settings';
 import { settings as legacy } from '../src/settings-legacy';
 
@@ -13,10 +22,22 @@ describe('the settings files', () => {
     expect(legacy.MIDDLEWARE).toBeUndefined();
     expect(legacy.MIDDLEWARE_CLASSES).toBe(BLOG_MIDDLEWARE);
     expect(legacy.WEBSOCKET_ACCEPT_ALL).toBe(true);
-    expect(BLOG_MIDDLEWARE[0]).toBe(SecurityMiddleware);
-    expect(BLOG_MIDDLEWARE.indexOf(SessionMiddleware)).toBeLessThan(BLOG_MIDDLEWARE.indexOf(AuthMiddleware));
-    expect(BLOG_MIDDLEWARE).toContain(WebSocketMiddleware);
-    expect(BLOG_MIDDLEWARE.at(-1)).toBe(AccessLogMiddleware);
+    // Django's startproject MIDDLEWARE, in its order, then the WebSocket handshakes and the access log.
+    expect(BLOG_MIDDLEWARE).toEqual([
+      SecurityMiddleware,
+      SessionMiddleware,
+      CommonMiddleware,
+      CsrfViewMiddleware,
+      AuthenticationMiddleware,
+      MessageMiddleware,
+      XFrameOptionsMiddleware,
+      WebSocketMiddleware,
+      AccessLogMiddleware,
+    ]);
+  });
+
+  it('pass manouche check in both files', () => {
+    for (const file of [settings, legacy]) expect(runChecks({ ...file, ROOT_URLCONF: [] })).toEqual([]);
   });
 
   it('allows the local hosts only', () => {

@@ -115,7 +115,11 @@ describe('SqliteSessionStore', () => {
       data: string;
       expires_at: number;
     };
-    expect(JSON.parse(row.data)).toEqual({ _auth_user_id: 1 });
+    expect(JSON.parse(row.data)).toEqual({
+      _auth_user_id: 1,
+      _auth_user_backend: 'blog.auth.BlogBackend',
+      _auth_user_hash: '',
+    });
     expect(row.expires_at).toBeGreaterThan(Date.now());
     blogOf(app).close();
   });

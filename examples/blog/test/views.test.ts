@@ -239,7 +239,7 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
       expect(db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 1 });
 
       const home = await client.get('/');
-      expect(home.context!.user).toEqual({ id: 1, username: 'admin' });
+      expect(home.context!.user).toMatchObject({ id: 1, username: 'admin', isAuthenticated: true });
       expect(home.text).toContain('<span class="who" id="current-user">admin</span>');
 
       expect((await client.get('/logout/')).template).toBe('logout.html');
@@ -249,7 +249,24 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
       expect(out.headers.get('Location')).toBe('/');
       expect(client.cookies.get('sessionid')).toBeUndefined();
       expect(db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 0 });
-      expect((await client.get('/')).context!.user).toBeNull();
+      expect((await client.get('/')).context!.user).toMatchObject({ isAuthenticated: false, pk: null });
+    });
+
+    it('says "Welcome back" once after logging in, and "You are logged out" once after logging out', async () => {
+      const token = await csrfTokenFrom(client, '/login/');
+      const response = await client.post(
+        '/login/',
+        { username: 'admin', password: 'manouche', csrfmiddlewaretoken: token },
+        { follow: true },
+      );
+      expect(response.redirectChain).toEqual([['/', 302]]);
+      expect(response.text).toContain('<li class="success">Welcome back, admin.</li>');
+      expect((await client.get('/')).text).not.toContain('Welcome back');
+
+      const logoutToken = await csrfTokenFrom(client, '/');
+      const out = await client.post('/logout/', { csrfmiddlewaretoken: logoutToken }, { follow: true });
+      expect(out.text).toContain('<li class="info">You are logged out.</li>');
+      expect((await client.get('/')).text).not.toContain('<ul class="messages"');
     });
 
     it('only follows a next that stays on the site', async () => {
@@ -271,14 +288,14 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
     it('sends anonymous users to the login page', async () => {
       const response = await client.get('/posts/new/');
       expect(response.statusCode).toBe(302);
-      expect(response.headers.get('Location')).toBe('/login/?next=%2Fposts%2Fnew%2F');
+      expect(response.headers.get('Location')).toBe('/login/?next=/posts/new/');
       const post = await client.post('/posts/new/', { title: 'x', body: 'y' });
       expect(post.statusCode).toBe(403); // CsrfViewMiddleware checks before the view's login check
     });
 
     it('logs in through the redirect and lands on the form', async () => {
       const followed = await client.get('/posts/new/', undefined, { follow: true });
-      expect(followed.redirectChain).toEqual([['/login/?next=%2Fposts%2Fnew%2F', 302]]);
+      expect(followed.redirectChain).toEqual([['/login/?next=/posts/new/', 302]]);
       const token = followed.context!.csrf_token as string;
       const response = await client.post(
         '/login/',
@@ -312,6 +329,7 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
       expect(response.statusCode).toBe(302);
       expect(response.headers.get('Location')).toBe('/posts/8/');
       const detail = await client.get('/posts/8/');
+      expect(detail.text).toContain('<li class="success">Post published.</li>');
       expect(detail.context!.post).toMatchObject({
         id: 8,
         title: 'Djangology',

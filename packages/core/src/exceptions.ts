@@ -174,6 +174,15 @@ export class BadSignature extends ManoucheError {
 }
 
 /**
+ * Django's `MessageFailure`: a message was added (`messages.success(request, ...)`) to a request that
+ * `MessageMiddleware` did not see, so it could not be kept. Pass `{ failSilently: true }` to drop it
+ * instead.
+ */
+export class MessageFailure extends ManoucheError {
+  override readonly code: string = 'MNC_ERR_MESSAGE_FAILURE';
+}
+
+/**
  * Django's `CommandError`: a failure a `manouche` command explains in one message, printed as
  * `Error: ...` without a trace, exiting with `exitCode` (default 1, the CLI's `EXIT_FAILURE`; 2,
  * `EXIT_USAGE`, for a wrong command line).

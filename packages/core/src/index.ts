@@ -18,6 +18,7 @@ export {
   ImmutableQueryDictError,
   ImproperlyConfigured,
   ManoucheError,
+  MessageFailure,
   MiddlewareNotUsed,
   MissingResponse,
   NoReverseMatch,
@@ -63,6 +64,7 @@ export { InMemoryUploadedFile, TemporaryUploadedFile, UploadedFile } from './htt
 export type { WebSocketConnection } from './http/websocket-connection';
 export { isHostAllowed, splitDomainPort } from './http/hosts';
 export type { MediaRange } from './http/accept';
+export { urlHasAllowedHostAndScheme } from './http/safe-url';
 export {
   path,
   rePath,
@@ -145,6 +147,28 @@ export {
   type SessionData,
   type SessionStore,
 } from './middleware/sessions';
-export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken } from './middleware/csrf';
+export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken, rotateToken } from './middleware/csrf';
+export { AnonymousUser, type AuthUser, type RequestUser } from './auth/users';
+export { authenticate, type AuthBackend, type Credentials } from './auth/backends';
+export { AuthenticationMiddleware } from './auth/middleware';
+export { BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY } from './auth/session';
+export { login, logout, updateSessionAuthHash } from './auth/login';
+export { loginRequired, userPassesTest, type ViewDecorator } from './auth/decorators';
+export {
+  loginRedirectUrl,
+  logoutRedirectUrl,
+  REDIRECT_FIELD_NAME,
+  redirectToLogin,
+  type LoginRedirectOptions,
+  type SuccessUrlOptions,
+} from './auth/redirects';
+export * as messages from './messages/api';
+export { addMessage, getMessages, type AddMessageOptions, type MessageList } from './messages/api';
+export { Message } from './messages/message';
+export { BaseStorage, type Retrieved } from './messages/base-storage';
+export { CookieStorage } from './messages/cookie-storage';
+export { SessionStorage } from './messages/session-storage';
+export { FallbackStorage } from './messages/fallback-storage';
+export { MessageMiddleware, type MessageStorageClass } from './messages/middleware';
 export { Signer, randomString } from './signing';
 export { runChecks, type CheckMessage } from './checks';

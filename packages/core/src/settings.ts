@@ -99,6 +99,18 @@ export interface Settings {
   CSRF_HEADER_NAME?: string;
   /** Origins (`https://example.com`) allowed to POST besides this site. */
   CSRF_TRUSTED_ORIGINS?: string[];
+  /** Where `loginRequired` sends anonymous users: a path (`/accounts/login/`) or a URL name. */
+  LOGIN_URL?: string;
+  /** Where `loginRedirectUrl()` sends a user who just logged in without a safe `next`: a path or a URL name. */
+  LOGIN_REDIRECT_URL?: string;
+  /** Where `logoutRedirectUrl()` sends a user who just logged out without a safe `next`; `null`: nowhere. */
+  LOGOUT_REDIRECT_URL?: string | null;
+  /** The lowest level of message recorded (`messages.INFO`, 20); lower ones are dropped silently. */
+  MESSAGE_LEVEL?: number;
+  /** CSS classes by message level, over the defaults (`{ 40: 'danger' }` renames `error`). */
+  MESSAGE_TAGS?: Readonly<Record<number, string>>;
+  /** Most messages kept for the next request; past it the oldest are dropped, with one warning. */
+  MESSAGE_MAX_STORED?: number;
   /** The WebSocket groups' channel layer (`@manouche/websocket`): default in memory, Redis to scale out. */
   CHANNEL_LAYER?: { groupSend(group: string, message: string | Buffer): Promise<void> } | null;
   [setting: string]: unknown;
@@ -117,6 +129,7 @@ const isStringArray: Check = (v) => Array.isArray(v) && v.every((item) => typeof
 const isFunctionArray: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'function');
 const isStringOrNull: Check = (v) => v === null || typeof v === 'string';
 const isNonEmptyString: Check = (v) => typeof v === 'string' && v.length > 0;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isSameSite: Check = (v) => v === 'Strict' || v === 'Lax' || v === 'None';
 const isTemplateBackend: Check = (v) => {
   if (typeof v !== 'object' || v === null) return false;
@@ -208,6 +221,44 @@ const SPECS = {
   CSRF_COOKIE_SAMESITE: { default: 'Lax', check: isSameSite, expected: "'Strict', 'Lax' or 'None'" },
   CSRF_HEADER_NAME: { default: 'X-CSRFToken', check: isNonEmptyString, expected: 'a header name' },
   CSRF_TRUSTED_ORIGINS: { default: [], check: isStringArray, expected: 'an array of origins' },
+  AUTHENTICATION_BACKENDS: {
+    default: [],
+    check: (v) => {
+      if (!Array.isArray(v)) return false;
+      const isBackend = (b: unknown): b is object =>
+        isObject(b) &&
+        typeof b.getUser === 'function' &&
+        (b.authenticate === undefined || typeof b.authenticate === 'function');
+      // The session remembers a backend by name, so two backends must not share one.
+      return v.every(isBackend) && new Set(v.map(authBackendName)).size === v.length;
+    },
+    expected:
+      'an array of authentication backends: objects with getUser() (and authenticate()), each with its own name (its `name` property, else its class name)',
+  },
+  LOGIN_URL: { default: '/accounts/login/', check: isNonEmptyString, expected: 'a path or a URL name' },
+  LOGIN_REDIRECT_URL: {
+    default: '/accounts/profile/',
+    check: isNonEmptyString,
+    expected: 'a path or a URL name',
+  },
+  LOGOUT_REDIRECT_URL: {
+    check: (v) => v === null || isNonEmptyString(v),
+    expected: 'a path, a URL name or null',
+  },
+  MESSAGE_STORAGE: {
+    check: (v) => typeof v === 'function',
+    expected: 'a message storage class (FallbackStorage, CookieStorage, SessionStorage or a subclass)',
+  },
+  MESSAGE_LEVEL: { default: 20, check: Number.isInteger, expected: 'an integer (messages.INFO is 20)' },
+  MESSAGE_TAGS: {
+    default: {},
+    check: (v) =>
+      isObject(v) &&
+      !Array.isArray(v) &&
+      Object.entries(v).every(([level, tag]) => /^-?\d+$/.test(level) && typeof tag === 'string'),
+    expected: 'an object mapping integer levels to CSS classes ({ 40: "danger" })',
+  },
+  MESSAGE_MAX_STORED: { default: 100, check: isPositiveInteger, expected: 'a positive integer' },
   CHANNEL_LAYER: {
     check: (v) =>
       v === null || (typeof v === 'object' && typeof (v as Record<string, unknown>).groupSend === 'function'),
@@ -372,8 +423,18 @@ export function resolveSettings(settings: Settings): ResolvedSettings {
   return { ...resolved } as ResolvedSettings;
 }
 
+/**
+ * How an `AUTHENTICATION_BACKENDS` entry is named in the session (Django stores the backend's dotted
+ * path): its own `name` when it has one, else its class name.
+ */
+export function authBackendName(backend: object): string {
+  const name = (backend as { name?: unknown }).name;
+  return typeof name === 'string' && name !== '' ? name : backend.constructor?.name || 'anonymous';
+}
+
 function structuredCloneDefault(value: unknown): unknown {
-  return Array.isArray(value) ? [...value] : value;
+  if (Array.isArray(value)) return [...value];
+  return typeof value === 'object' && value !== null ? { ...value } : value;
 }
 
 /**

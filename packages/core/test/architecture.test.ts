@@ -14,7 +14,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['http/'],
   ['urls/', 'templates/', 'views/', 'server/'],
   ['handler/'],
-  ['middleware/', 'application.ts'],
+  ['middleware/', 'auth/', 'messages/', 'application.ts'],
   ['checks/', 'cli/'],
   ['index.ts'],
 ];

@@ -13,12 +13,13 @@ import {
   checkSettingsValid,
   checkUnknownSettings,
 } from './settings';
+import { checkAuthenticationAfterSessions, checkMessagesAfterSessions } from './sessions';
 import { checkDuplicateUrlNames, checkUrlConfCompiles } from './urls';
 import { checkWebsocketMiddleware } from './websocket';
 
 export type { CheckLevel, CheckMessage } from './messages';
 
-/** Every check, in the order they run. One file per area: settings, middleware, websocket, urls. */
+/** Every check, in the order they run. One file per area: settings, middleware, sessions, websocket, urls. */
 const CHECKS: readonly Check[] = [
   checkSettingsValid,
   checkUnknownSettings,
@@ -28,6 +29,8 @@ const CHECKS: readonly Check[] = [
   checkMiddlewareHasCall,
   checkLegacyMiddlewareHasHooks,
   checkSessionsHaveSecretKey,
+  checkAuthenticationAfterSessions,
+  checkMessagesAfterSessions,
   checkDuplicateMiddleware,
   checkWebsocketMiddleware,
   checkUrlConfCompiles,

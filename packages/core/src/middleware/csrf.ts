@@ -93,6 +93,19 @@ export function getToken(request: HttpRequest): string {
   return mask(state.secret);
 }
 
+/**
+ * Django's `rotate_token()`: gives the client a new CSRF secret (sent as the `csrftoken` cookie with
+ * this response), so a token seen before is useless after. `login()` calls it. Tokens from
+ * {@link getToken} later in the same request use the new secret. Does nothing without
+ * `CsrfViewMiddleware`, as in Django.
+ */
+export function rotateToken(request: HttpRequest): void {
+  const state = states.get(request);
+  if (state === undefined) return;
+  state.secret = randomString(SECRET_LENGTH);
+  state.cookieNeedsUpdate = true;
+}
+
 /** Marks a view as exempt from the CSRF check (Django's `@csrf_exempt`). */
 export function csrfExempt<V extends View>(view: V): V {
   const exempt = wraps(view)(((request, params) => view(request, params)) as V);

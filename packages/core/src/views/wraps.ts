@@ -13,12 +13,15 @@ type Wrapping = { [WRAPPED]?: ViewLike };
  * Python's `functools.wraps` for views: `wraps(view)(wrapper)` gives `wrapper` the name and the own
  * properties of `view` (a class-based view's `viewClass`, `csrfExempt`'s mark...) and remembers
  * `view`, so what decorators recorded about it stays visible through the wrapper. Use it in your own
- * view decorators: `loginRequired(acceptWebsocket(chat))` is then still a WebSocket view.
+ * view decorators, as core's `loginRequired` does: `loginRequired(acceptWebsocket(chat))` is then
+ * still a WebSocket view.
  *
  * ```ts
- * function loginRequired<V extends View>(view: V): V {
+ * function ajaxOnly<V extends View>(view: V): V {
  *   return wraps(view)(((request, params) =>
- *     request.user ? view(request, params) : redirectToLogin(request)) as V);
+ *     request.headers.get('x-requested-with') === 'XMLHttpRequest'
+ *       ? view(request, params)
+ *       : new HttpResponseBadRequest()) as V);
  * }
  * ```
  */
