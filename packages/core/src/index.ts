@@ -63,9 +63,11 @@ export {
   type UrlConf,
   type UrlInclude,
   type UrlPattern,
+  type RouteView,
   type View as ViewFunction,
   type ViewParams,
 } from './urls/patterns';
+export type { PathConverterTypes, RouteParams } from './urls/route-params';
 export { registerConverter, type PathConverter } from './urls/converters';
 export { reverse } from './urls/reverse';
 export { UrlResolver, type CompiledRoute } from './urls/resolver';
