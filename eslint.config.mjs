@@ -9,6 +9,7 @@ export default tseslint.config(
       '**/coverage/**',
       'examples/*/static/**',
       'packages/*/test/.tmp-*/**',
+      'tarballs/**',
     ],
   },
   js.configs.recommended,

@@ -7,6 +7,7 @@
 #   bash bench/instructions.sh [N=2000] [server...]   servers: bare none onion legacy (default: all)
 set -euo pipefail
 cd "$(dirname "$0")"
+node ../scripts/ensure-installed.mjs .
 N=${1:-2000}
 shift || true
 WARMUP=2000

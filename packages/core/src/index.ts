@@ -72,9 +72,11 @@ export {
   type UrlConf,
   type UrlInclude,
   type UrlPattern,
+  type RouteView,
   type View as ViewFunction,
   type ViewParams,
 } from './urls/patterns';
+export type { PathConverterTypes, RouteParams } from './urls/route-params';
 export { registerConverter, type PathConverter } from './urls/converters';
 export { resolve, reverse } from './urls/reverse';
 export { UrlResolver, type CompiledRoute, type Resolution } from './urls/resolver';

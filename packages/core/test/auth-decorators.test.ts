@@ -26,7 +26,7 @@ import { inStack, STACKS } from './support/stacks';
 
 const ada = new Member(1, 'ada', 'lovelace');
 
-function secret(request: HttpRequest, { id }: { id: number }): HttpResponse {
+function secret(request: HttpRequest, { id }: { id?: number }): HttpResponse {
   return new HttpResponse(`secret ${id} for ${request.user.username}`);
 }
 

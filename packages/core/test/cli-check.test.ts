@@ -126,11 +126,52 @@ describe('manouche check', () => {
     }
   });
 
-  it('exits 1 naming a settings module that does not exist', async () => {
-    const result = await runCli(['check', '--settings', 'no/such/settings.js'], { cwd: project.dir });
+  it('exits 1 naming a settings module that does not exist, and every file it tried', async () => {
+    const result = await runCli(['check', '--settings', 'no/such/settings'], { cwd: project.dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      `Error: Cannot find the settings module 'no/such/settings.js' (looked from ${project.dir})\n`,
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^Error: Cannot find the settings module 'no/such/settings' \\(looked from ${project.dir}\\); tried:\n`,
+      ),
+    );
+    for (const tried of ['settings', 'settings.js', 'settings.ts', 'settings/index.ts'])
+      expect(result.stderr).toContain(`\n  ${project.path(`no/such/${tried}`)}\n`);
+    expect(result.stderr).toContain("the package module 'no/such/settings' from");
+  });
+
+  it('runs a TypeScript settings module through tsx, with its extensionless imports of TypeScript files', async () => {
+    project.write(
+      'src/settings.ts',
+      `import type { Settings } from '@manouche/core';
+import { urlpatterns } from './urls';
+const settings: Settings = { DEBUGG: true, ROOT_URLCONF: urlpatterns };
+export default settings;
+`,
+    );
+    project.write(
+      'src/urls.ts',
+      `import { path, HttpResponse, type UrlConf } from '@manouche/core';
+export const urlpatterns: UrlConf = [path('', () => new HttpResponse('home'))];
+`,
+    );
+    const result = await runCli(['check', '--settings', 'src/settings.ts'], { cwd: project.dir });
+    expect(result.stderr).toContain('Unknown setting DEBUGG; did you mean DEBUG?');
+    expect(result.code).toBe(0);
+  });
+
+  it('reads the settings module named in the nearest package.json, relative to that file', async () => {
+    project.write('package.json', JSON.stringify({ name: 'site', manouche: { settings: 'warnings.js' } }));
+    project.write('deep/inside/.keep', '');
+    const result = await runCli(['check'], { cwd: project.path('deep/inside') });
+    expect(result.stderr).toContain('Unknown setting DEBUGG; did you mean DEBUG?');
+  });
+
+  it('says the settings module was found when what it imports is missing', async () => {
+    project.write('imports.js', "require('./urls');\nmodule.exports = {};\n");
+    const result = await runCli(['check', '--settings', project.path('imports.js')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `Error: Cannot load the settings module ${project.path('imports.js')}:\n${project.path('imports.js')} was found, but a module it imports was not: './urls'`,
     );
   });
 

@@ -1,21 +1,37 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli } from './support/cli';
 
 describe('manouche (the command line)', () => {
-  it('starts with a node shebang so npm can link it as a bin', () => {
-    expect(readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  it('has a committed bin with a node shebang, so npm links it even before the first build', () => {
     const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
       bin: Record<string, string>;
     };
-    expect(manifest.bin).toEqual({ manouche: 'dist/cli/main.js' });
+    expect(manifest.bin).toEqual({ manouche: 'bin/manouche.js' });
+    expect(readFileSync(join(__dirname, '..', 'bin', 'manouche.js'), 'utf8').split('\n')[0]).toBe(
+      '#!/usr/bin/env node',
+    );
+    expect(readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+
+  it('runs through the bin as through dist/cli/main.js', async () => {
+    const viaBin = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [join(__dirname, '..', 'bin', 'manouche.js'), '--version'],
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    expect(viaBin).toBe((await runCli(['--version'])).stdout);
   });
 
   it('--help lists the commands on stdout and exits 0', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: manouche <command> \[options\]/);
-    for (const command of ['runserver', 'check', 'routes']) expect(result.stdout).toContain(`  ${command} `);
+    for (const command of ['runserver', 'check', 'routes', 'startproject', 'startapp'])
+      expect(result.stdout).toContain(`  ${command} `);
   });
 
   it.each(['runserver', 'check', 'routes'])(
@@ -55,7 +71,8 @@ describe('manouche (the command line)', () => {
     const result = await runCli(['check']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      'Error: No settings: pass --settings <module> (a .js file or a module name) or set MANOUCHE_SETTINGS_MODULE\n',
+      'Error: No settings: pass --settings <module> (a .js or .ts file, or a module name), set MANOUCHE_SETTINGS_MODULE, ' +
+        'or name it in package.json ("manouche": { "settings": "src/settings.ts" })\n',
     );
   });
 

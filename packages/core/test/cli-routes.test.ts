@@ -45,6 +45,31 @@ describe('manouche routes', () => {
     ]);
   });
 
+  it('shows a view written inline, as the READMEs write them, by the start of its source', async () => {
+    project.write(
+      'inline.js',
+      `const { path, HttpResponse, JsonResponse, wraps } = require('@manouche/core');
+const logged = (view) => wraps(view)((request, params) => view(request, params));
+module.exports = {
+  ROOT_URLCONF: [
+    path('', () => new HttpResponse('Hello, world')),
+    path('posts/<int:id>/', logged((request, { id }) =>
+      new JsonResponse({ id, q: request.GET.get('q'), long: 'enough to be cut short in the table' }))),
+  ],
+};
+`,
+    );
+    const result = await runCli(['routes', '--json', '--settings', project.path('inline.js')]);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { route: '', view: "() => new HttpResponse('Hello, world')", name: null },
+      {
+        route: 'posts/<int:id>/',
+        view: '(request, { id }) => new JsonResponse({ id, q: request.GET.…',
+        name: null,
+      },
+    ]);
+  });
+
   it('says so when the URL conf is empty', async () => {
     project.write('empty.js', 'module.exports = { ROOT_URLCONF: [] };\n');
     const result = await runCli(['routes', '--settings', project.path('empty.js')]);

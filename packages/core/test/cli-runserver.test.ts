@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
+import { WebSocketTestClient } from '@manouche/testing';
 import { CliProcess, STARTED, TempProject } from './support/cli';
 
 /** A settings module whose home page answers with the text exported by `message.js`. */
@@ -10,6 +11,16 @@ module.exports = {
 
 function message(text: string): string {
   return `module.exports = ${JSON.stringify(text)};\n`;
+}
+
+/** Sends `bytes` as they are (a Host that fetch() would not send) and resolves with the answer. */
+function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    let answer = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', reject).on('close', () => resolve(answer));
+  });
 }
 
 async function fetchText(url: string): Promise<string> {
@@ -88,6 +99,67 @@ describe('manouche runserver', () => {
     const running = start('localhost:http');
     expect(await running.exited()).toBe(2);
     expect(running.stderr).toBe('Error: "localhost:http" is not a valid port number or address:port pair.\n');
+  });
+
+  describe('request lines', () => {
+    const LINE = String.raw`\[\d{2}/[A-Z][a-z]{2}/\d{4} \d{2}:\d{2}:\d{2}\] `;
+
+    it('prints a Django-style line per request on stderr: date, request line, status, size', async () => {
+      const running = start('0');
+      const [, url] = await running.waitForOutput(STARTED);
+      await fetchText(url!);
+      await fetchText(`${url}missing?q=1`);
+      await running.waitForError(new RegExp(`^${LINE}"GET / HTTP/1\\.1" 200 13$`, 'm'));
+      await running.waitForError(new RegExp(`^${LINE}"GET /missing\\?q=1 HTTP/1\\.1" 404 \\d+$`, 'm'));
+      expect(running.stderr).toContain('Not Found: /missing');
+    });
+
+    it('prints a refused host, which never reaches the middleware, with its 400', async () => {
+      const running = start('0');
+      const [, url] = await running.waitForOutput(STARTED);
+      const { port } = new URL(url!);
+      await rawRequest(Number(port), 'GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
+      await running.waitForError(new RegExp(`^${LINE}"GET / HTTP/1\\.1" 400 \\d+$`, 'm'));
+    });
+
+    it('prints a WebSocket handshake with its 101, and the close code when the connection ends', async () => {
+      project.write(
+        'settings.js',
+        `const { path, HttpResponse } = require('@manouche/core');
+const { acceptWebsocket, WebSocketMiddleware } = require('@manouche/websocket');
+module.exports = {
+  MIDDLEWARE: [WebSocketMiddleware],
+  ROOT_URLCONF: [
+    path('echo/', acceptWebsocket(async (request) => {
+      for await (const message of request.websocket) await request.websocket.send(message);
+    })),
+    path('boom/', acceptWebsocket(() => { throw new Error('boom'); })),
+    path('plain/', () => new HttpResponse('plain')),
+  ],
+};
+`,
+      );
+      const running = start('0');
+      const [, url] = await running.waitForOutput(STARTED);
+      const wsUrl = url!.replace(/^http/, 'ws');
+
+      const echo = new WebSocketTestClient(`${wsUrl}echo/`);
+      expect(await echo.connect()).toMatchObject({ accepted: true });
+      await running.waitForError(new RegExp(`^${LINE}"GET /echo/ HTTP/1\\.1" 101 0$`, 'm'));
+      await echo.send('x'.repeat(70_000)); // a frame with a 64-bit length on its way back
+      expect(await echo.receive()).toHaveLength(70_000);
+      await echo.close(4001, 'bye');
+      await running.waitForError(new RegExp(`^${LINE}"WebSocket /echo/" closed 4001$`, 'm'));
+
+      const boom = new WebSocketTestClient(`${wsUrl}boom/`);
+      await boom.connect();
+      await boom.closed;
+      await running.waitForError(new RegExp(`^${LINE}"WebSocket /boom/" closed 1011$`, 'm'));
+
+      const refused = new WebSocketTestClient(`${wsUrl}plain/`);
+      expect(await refused.connect()).toMatchObject({ accepted: false, status: 400 });
+      await running.waitForError(new RegExp(`^${LINE}"GET /plain/ HTTP/1\\.1" 400 0$`, 'm'));
+    });
   });
 
   describe('--reload', () => {

@@ -154,8 +154,12 @@ export class WebSocketTestClient {
     }
   }
 
-  /** Starts the closing handshake and resolves when the connection has closed. */
-  async close(code?: number, reason?: string): Promise<CloseInfo> {
+  /**
+   * Starts the closing handshake and resolves when the connection has closed. The code defaults to
+   * 1000 (normal closure), as Channels' `disconnect()` does; a close frame without a code would reach
+   * the server as 1005 ("no status received").
+   */
+  async close(code = 1000, reason = ''): Promise<CloseInfo> {
     const socket = this.#socket;
     if (
       socket !== null &&

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `manouche` command: Django's `manage.py` for a Manouche project. `runserver`, `check` and
- * `routes`, each reading a settings module given by `--settings` or `MANOUCHE_SETTINGS_MODULE`.
+ * The `manouche` command: Django's `django-admin` and `manage.py` for a Manouche project.
+ * `startproject` and `startapp` write files; `runserver`, `check` and `routes` read a settings module
+ * given by `--settings`, `MANOUCHE_SETTINGS_MODULE` or the project's package.json.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CheckLevel } from '../checks/messages';
@@ -11,6 +12,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
 import { routesCommand } from './routes';
 import { runserverCommand, version } from './runserver';
 import { SETTINGS_ENV_VAR, settingsSpecifier } from './settings-module';
+import { startappCommand, startprojectCommand } from './startproject';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
@@ -21,16 +23,19 @@ interface Command {
   options: Options;
   /** How many positional arguments the command takes at most. */
   positionals: number;
+  /** How many it needs (default none). */
+  minimumPositionals?: number;
   run(values: Values, positionals: string[]): Promise<number>;
 }
 
 const COMMON_OPTIONS: Options = {
-  settings: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
+const SETTINGS_OPTION: Options = { settings: { type: 'string' } };
 
-const SETTINGS_HELP = `  --settings <module>  the settings module: a .js file, a module name, or a dotted name
-                       (mysite.settings); default: env ${SETTINGS_ENV_VAR}
+const SETTINGS_HELP = `  --settings <module>  the settings module: a .js or .ts file (TypeScript runs through tsx), a
+                       module name, or a dotted name (mysite.settings); default: env
+                       ${SETTINGS_ENV_VAR}, else "manouche": { "settings" } in package.json
   -h, --help           show this help`;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -45,7 +50,7 @@ ${SETTINGS_HELP}
   --reload             restart the server when a file under the settings module's directory changes
   --skip-checks        do not run the system checks first
 `,
-    options: { reload: { type: 'boolean' }, 'skip-checks': { type: 'boolean' } },
+    options: { ...SETTINGS_OPTION, reload: { type: 'boolean' }, 'skip-checks': { type: 'boolean' } },
     positionals: 1,
     run: (values, positionals) =>
       runserverCommand({
@@ -66,7 +71,7 @@ Options:
 ${SETTINGS_HELP}
   --fail-level <level> error (default) or warning: the level that makes the command exit 1
 `,
-    options: { 'fail-level': { type: 'string' } },
+    options: { ...SETTINGS_OPTION, 'fail-level': { type: 'string' } },
     positionals: 0,
     run: (values) =>
       checkCommand({
@@ -85,7 +90,7 @@ Options:
 ${SETTINGS_HELP}
   --json               print a JSON array of { route, view, name } instead of a table
 `,
-    options: { json: { type: 'boolean' } },
+    options: { ...SETTINGS_OPTION, json: { type: 'boolean' } },
     positionals: 0,
     run: (values) =>
       routesCommand({
@@ -93,20 +98,61 @@ ${SETTINGS_HELP}
         json: values.json === true,
       }),
   },
+  startproject: {
+    summary: 'create a TypeScript project: settings, URL conf, views, a test, npm start and npm test',
+    help: `Usage: manouche startproject NAME [DIR] [options]
+
+Creates the project NAME in DIR (default ./NAME): package.json, tsconfig.json, src/settings.ts,
+src/urls.ts, src/views.ts (a page and a WebSocket echo) and a jest test, then prints what to run.
+Run from a clone of the Manouche repository, it packs the @manouche packages into DIR/vendor/.
+
+Options:
+  --packages <dir>     install the @manouche packages from the tarballs in <dir> (npm run pack)
+  -h, --help           show this help
+`,
+    options: { packages: { type: 'string' } },
+    positionals: 2,
+    minimumPositionals: 1,
+    run: (values, positionals) =>
+      Promise.resolve(
+        startprojectCommand({
+          name: positionals[0]!,
+          directory: positionals[1],
+          packages: stringOption(values, 'packages'),
+        }),
+      ),
+  },
+  startapp: {
+    summary: 'create an app: views, URL conf and a test in src/NAME (or DIR)',
+    help: `Usage: manouche startapp NAME [DIR]
+
+Creates the app NAME in DIR (default src/NAME when there is a src folder, else ./NAME): views.ts,
+urls.ts and views.test.ts, then prints how to mount its URL conf.
+
+Options:
+  -h, --help           show this help
+`,
+    options: {},
+    positionals: 2,
+    minimumPositionals: 1,
+    run: (_values, positionals) =>
+      Promise.resolve(startappCommand({ name: positionals[0]!, directory: positionals[1] })),
+  },
 };
 
 const USAGE = `Usage: manouche <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, command]) => `  ${name.padEnd(11)}${command.summary}`)
+  .map(([name, command]) => `  ${name.padEnd(13)}${command.summary}`)
   .join('\n')}
 
 Options:
   -h, --help   show this help; manouche <command> --help for a command's options
   --version    print the version
 
-Every command reads the settings module given by --settings <module> or ${SETTINGS_ENV_VAR}.
+runserver, check and routes read the settings module given by --settings <module>,
+${SETTINGS_ENV_VAR}, or "manouche": { "settings": "src/settings.ts" } in package.json.
 `;
 
 /** Runs the command line `argv` (without `node` and the script) and resolves to the exit code. */
@@ -140,6 +186,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   }
   if (values.help === true) return print(command.help);
+  if (positionals.length < (command.minimumPositionals ?? 0))
+    return usageError(`manouche ${name}: NAME is required`, command.help);
   if (positionals.length > command.positionals)
     return usageError(
       `manouche ${name}: unexpected argument '${positionals[command.positionals]}'`,
@@ -194,7 +242,11 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
-if (require.main === module) {
+/**
+ * Runs `process.argv` and exits with its code: the `manouche` bin (`bin/manouche.js`) calls it, and
+ * so does this file when Node runs it directly (the reloader's server process).
+ */
+export function runCommandLine(): void {
   void main(process.argv.slice(2))
     .catch(reportFailure)
     .then(async (code) => {
@@ -203,3 +255,5 @@ if (require.main === module) {
       process.exit(code);
     });
 }
+
+if (require.main === module) runCommandLine();

@@ -2,6 +2,7 @@ import { CommandError } from '../exceptions';
 import type { Settings } from '../settings';
 import type { View } from '../urls/patterns';
 import { UrlResolver, type CompiledRoute } from '../urls/resolver';
+import { viewChain, type ViewLike } from '../views/wraps';
 import { EXIT_OK } from './errors';
 import { loadSettings } from './settings-module';
 
@@ -56,8 +57,21 @@ export async function routesCommand(options: { settings: string; json?: boolean 
   return EXIT_OK;
 }
 
+/** How long the source excerpt of an anonymous view may be, so the table stays readable. */
+const SOURCE_EXCERPT_LENGTH = 60;
+
+/**
+ * The view's name (through `wraps()` wrappers); for a view written inline, as the READMEs write them
+ * (`path('', () => new HttpResponse('Hello'))`), the start of its source, which says more than
+ * `(anonymous)`.
+ */
 function viewName(view: View): string {
   const viewClass: unknown = (view as { viewClass?: unknown }).viewClass;
   if (typeof viewClass === 'function' && viewClass.name) return `${viewClass.name}.asView()`;
-  return view.name || '(anonymous)';
+  if (view.name) return view.name;
+  let innermost: ViewLike = view;
+  for (const candidate of viewChain(view)) innermost = candidate;
+  const source = Function.prototype.toString.call(innermost).replace(/\s+/g, ' ').trim();
+  if (source === '') return '(anonymous)';
+  return source.length > SOURCE_EXCERPT_LENGTH ? `${source.slice(0, SOURCE_EXCERPT_LENGTH - 1)}…` : source;
 }

@@ -7,6 +7,7 @@ import { createApp, type Application } from '../application';
 import { CommandError } from '../exceptions';
 import { runAndPrintChecks } from './check';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
+import { logRequests } from './request-log';
 import { loadSettings, locateSettingsModule } from './settings-module';
 import { watchTree } from './watch';
 
@@ -68,8 +69,9 @@ export function serverUrl(host: string, port: number): string {
 
 /**
  * `manouche runserver`: the system checks (errors abort with 1), then `createApp(settings).listen()`
- * until SIGINT/SIGTERM, which close the application and resolve 0. With `reload`, the server runs in
- * a child process that is restarted when a file changes.
+ * until SIGINT/SIGTERM, which close the application and resolve 0, printing a request line per
+ * request (see {@link logRequests}). With `reload`, the server runs in a child process that is
+ * restarted when a file changes.
  */
 export async function runserverCommand(options: RunserverOptions): Promise<number> {
   const address = parseAddress(options.address);
@@ -87,6 +89,7 @@ async function serve(options: RunserverOptions, address: Address): Promise<numbe
   // development server" and installing the handlers would kill the process the default way.
   const stopRequested = stopSignal();
   const server = await listen(app, address);
+  logRequests(server, process.stderr);
   const { port } = server.address() as AddressInfo;
   process.stdout.write(
     `${timestamp()}\n` +

@@ -1,5 +1,6 @@
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
+import type { RouteParams } from './route-params';
 
 /** URL parameters a view receives: `int` converters give numbers, everything else strings. */
 export type ViewParams = Record<string, unknown>;
@@ -39,16 +40,28 @@ declare module '../settings' {
 }
 
 /**
+ * What `path()` takes: a view of the route's parameters. It may return nothing once it has served a
+ * WebSocket (dwebsocket's shape, for an undecorated view under `WEBSOCKET_ACCEPT_ALL`); a plain
+ * request answered with nothing is a 500 (`MissingResponse`).
+ */
+export type RouteView<P extends ViewParams = ViewParams> = (
+  request: HttpRequest,
+  params: P,
+) => HttpResponse | void | Promise<HttpResponse | void>;
+
+/**
  * Maps `route` to `view`. A route starting with `/` is path-to-regexp syntax (`/posts/:id`) matched
  * against the whole path; any other is Django syntax (`posts/<int:id>/`) matched against the path
- * without its leading `/`.
+ * without its leading `/`. The view's parameters are typed from the route string
+ * (`(request, { id }) => ...` gets `id: number` from `<int:id>`), and a view whose parameters don't
+ * match the route is a compile error.
  */
-export function path<P extends ViewParams = ViewParams>(
-  route: string,
-  view: View<P>,
+export function path<Route extends string>(
+  route: Route,
+  view: RouteView<RouteParams<Route>>,
   options: { name?: string } = {},
 ): UrlPattern {
-  return { kind: 'path', route, view: view as View, name: options.name ?? null };
+  return { kind: 'path', route, view: view as unknown as View, name: options.name ?? null };
 }
 
 /**
