@@ -9,7 +9,7 @@
  *
  * {@link acceptHandshake} runs the four steps, and the file follows them. A handshake refused at any
  * step is an ordinary HTTP response with an empty body and one log line, never a 500. From step 4
- * on the connection is connection.ts's.
+ * on the connection is connection.ts's, and serve.ts runs the view on it.
  */
 import {
   HttpResponse,
@@ -22,9 +22,10 @@ import {
   type UpgradeContext,
 } from '@manouche/core';
 import type { IncomingMessage } from 'node:http';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { trackConnection, WebSocketConnection } from './connection';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import { WebSocketConnection } from './connection';
 import { HandshakeStatus, WEBSOCKET_VERSION } from './constants';
+import { connectionContextOf } from './serve';
 
 /**
  * Accepts the WebSocket for `request` (a request for which `request.isWebsocket()` is true) with one
@@ -52,13 +53,7 @@ export function acceptHandshake(request: HttpRequest, viewProtocols: readonly st
   if (socket instanceof HttpResponse) return socket;
 
   // 4. Set request.websocket: the view runs next, with the open connection.
-  const connection = new WebSocketConnection(socket, {
-    pingInterval: app.settings.WEBSOCKET_PING_INTERVAL,
-    logger: app.logger,
-    path: request.path,
-  });
-  trackConnection(app, connection);
-  request.websocket = connection;
+  request.websocket = new WebSocketConnection(socket, upgrade.socket, connectionContextOf(app), request.path);
   return null;
 }
 
@@ -230,16 +225,21 @@ const serversByApp = new WeakMap<RequestApp, Map<string, WebSocketServer>>();
 function serverFor(app: RequestApp): WebSocketServer {
   const settings = app.settings;
   const servers = serversByApp.get(app) ?? createServers(app);
-  const key = `${settings.WEBSOCKET_MAX_MESSAGE_SIZE}:${settings.WEBSOCKET_PER_MESSAGE_DEFLATE}`;
+  const key = `${settings.WEBSOCKET_MAX_MESSAGE_SIZE}:${settings.WEBSOCKET_PER_MESSAGE_DEFLATE}:${settings.WEBSOCKET_CLOSE_TIMEOUT}`;
   let server = servers.get(key);
   if (server === undefined) {
-    server = new WebSocketServer({
+    const options: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       clientTracking: false,
       maxPayload: settings.WEBSOCKET_MAX_MESSAGE_SIZE,
       perMessageDeflate: settings.WEBSOCKET_PER_MESSAGE_DEFLATE,
+      // From close() on, a peer has this long to answer the close frame before its socket is
+      // destroyed: what a peer that stopped reading holds is released then at the latest. (@types/ws
+      // does not declare the option yet.)
+      closeTimeout: settings.WEBSOCKET_CLOSE_TIMEOUT,
       handleProtocols: (_offered, incoming) => (incoming as IncomingWithProtocol)[CHOSEN_PROTOCOL] ?? false,
-    });
+    };
+    server = new WebSocketServer(options);
     // With a listener, ws reports a header it cannot accept (a malformed Sec-WebSocket-Protocol or
     // Sec-WebSocket-Extensions...) instead of writing its own 400: the refusal then goes out through
     // the middleware stack like any other, with one log line that says why.
