@@ -13,9 +13,7 @@
  */
 import {
   HttpResponse,
-  isHostAllowed,
   loggerOf,
-  splitDomainPort,
   type RequestApp,
   type HttpRequest,
   type ResolvedSettings,
@@ -91,32 +89,45 @@ export function refuseHandshake(request: HttpRequest, settings: ResolvedSettings
     return response;
   }
   const origin = request.headers.get('origin');
-  if (origin !== null && !isOriginAllowed(origin, settings)) {
-    return refusal(
-      HandshakeStatus.FORBIDDEN,
-      `origin ${JSON.stringify(origin)} is not allowed (WEBSOCKET_ALLOWED_ORIGINS)`,
-    );
+  if (origin !== null && !isOriginAllowed(origin, request, settings)) {
+    const why =
+      settings.WEBSOCKET_ALLOWED_ORIGINS == null
+        ? `is not this site's own (${JSON.stringify(ownOrigin(request))}); WEBSOCKET_ALLOWED_ORIGINS can allow others`
+        : 'is not in WEBSOCKET_ALLOWED_ORIGINS';
+    return refusal(HandshakeStatus.FORBIDDEN, `origin ${JSON.stringify(origin)} ${why}`);
   }
   return null;
 }
 
 /**
- * `WEBSOCKET_ALLOWED_ORIGINS` lists origins as browsers send them; `'*'` allows all. Unset, an origin
- * is allowed when its host passes the `ALLOWED_HOSTS` check (any scheme, any port).
+ * Whether a handshake's `Origin` may open a WebSocket. `WEBSOCKET_ALLOWED_ORIGINS` lists origins as
+ * browsers send them; `'*'` allows all. Unset, only the site's own origin is allowed, compared as a
+ * browser compares origins: scheme, host and port. The site's own is the request's: `https` when
+ * `request.isSecure()` (behind a proxy, see `SECURE_PROXY_SSL_HEADER`), else `http`, and its `Host`
+ * (which `ALLOWED_HOSTS` has already checked). Another port of the same host is another origin.
  */
-export function isOriginAllowed(origin: string, settings: ResolvedSettings): boolean {
+export function isOriginAllowed(origin: string, request: HttpRequest, settings: ResolvedSettings): boolean {
   const allowed = settings.WEBSOCKET_ALLOWED_ORIGINS;
   const normalized = origin.trim().toLowerCase();
   if (allowed !== undefined && allowed !== null) {
     return allowed.some((entry) => entry === '*' || entry.toLowerCase().replace(/\/$/, '') === normalized);
   }
-  let host: string;
+  const own = ownOrigin(request);
   try {
-    host = new URL(normalized).host;
+    // `URL.origin` drops a default port (`:80` for http) and is 'null' for opaque origins.
+    return own !== null && new URL(normalized).origin === own;
   } catch {
     return false;
   }
-  return isHostAllowed(splitDomainPort(host)[0], settings.ALLOWED_HOSTS);
+}
+
+/** The request's own origin (`http://127.0.0.1:8000`), or `null` when its host makes no URL. */
+function ownOrigin(request: HttpRequest): string | null {
+  try {
+    return new URL(`${request.isSecure() ? 'https' : 'http'}://${request.rawHost()}`).origin;
+  } catch {
+    return null;
+  }
 }
 
 /** A refused handshake: the status, an empty body, the reason kept for the log line. */
