@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 
 /** Sends `question` to a benchmark server and resolves to its answer carrying `key` (servers/cpu-probe.mjs). */
-async function ask(child, question, key) {
+export async function ask(child, question, key) {
   child.send(question);
   for (;;) {
     const [message] = await once(child, 'message');

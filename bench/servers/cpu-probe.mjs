@@ -15,3 +15,5 @@ process.on('message', (message) => {
     });
   }
 });
+// A server whose harness went away (Ctrl-C, a crash) goes too, rather than linger on its port.
+process.on('disconnect', () => process.exit(0));
