@@ -283,11 +283,11 @@ describe('Origin checks', () => {
   });
 
   it('takes the scheme from isSecure(): https behind a proxy that says so', async () => {
-    const settings = {
+    const served = await serve({
+      ROOT_URLCONF: routes,
       ALLOWED_HOSTS: ['example.com'],
       SECURE_PROXY_SSL_HEADER: ['X-Forwarded-Proto', 'https'],
-    };
-    const served = await serve({ ROOT_URLCONF: routes, ...settings } as Settings);
+    });
     try {
       const status = async (origin: string, proto: string): Promise<number> => {
         const changes = { Origin: origin, Host: 'example.com', 'X-Forwarded-Proto': proto };
