@@ -28,7 +28,12 @@ export class CommentHub {
     return this.#layer.localMembers(groupOf(postId)).size;
   }
 
-  /** Pushes the comment; a layer that can't deliver (Redis down) costs the push, never the request. */
+  /**
+   * Pushes the comment; a layer that can't deliver (Redis down, or its `publishCapacity` reached)
+   * costs the push, never the request. Not awaited: the request answers without waiting for Redis,
+   * and what may pile up meanwhile is bounded by the layer (`publishCapacity`) and by each socket
+   * (`WEBSOCKET_MAX_BUFFERED`).
+   */
   publish(comment: Comment): void {
     this.#layer.groupSend(groupOf(comment.post_id), JSON.stringify(comment)).catch(() => undefined);
   }
@@ -101,12 +106,18 @@ export class ChatRooms {
     return [...names].sort();
   }
 
-  /** Sends a message to the room on every process; a layer that can't deliver costs the message only. */
-  say(postId: number, user: string, text: string): void {
+  /**
+   * Sends a message to the room on every process; resolves once the channel layer has it (never
+   * rejects: a layer that can't deliver costs the message only). The chat view awaits it before
+   * reading the next line, so a sender faster than the layer is slowed down rather than queued.
+   * A reader who doesn't keep up is cut off by its own limit (`WEBSOCKET_MAX_BUFFERED`, close 1013).
+   */
+  say(postId: number, user: string, text: string): Promise<void> {
     const event: ChatEvent = { type: 'message', user, text, at: new Date().toISOString() };
-    this.#layer.groupSend(chatGroupOf(postId), JSON.stringify(event)).catch(() => undefined);
+    return this.#layer.groupSend(chatGroupOf(postId), JSON.stringify(event)).catch(() => undefined);
   }
 
+  /** The presence list to this process's readers: each send is bounded like any other (not awaited). */
   #broadcastPresence(postId: number): void {
     const text = JSON.stringify({ type: 'presence', users: this.presence(postId) } satisfies ChatEvent);
     for (const member of this.#rooms.get(postId) ?? []) void member.ws.send(text);

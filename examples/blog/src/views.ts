@@ -232,7 +232,7 @@ export function blogUrls(blog: Blog): UrlConf {
       for await (const message of ws) {
         if (typeof message !== 'string') continue;
         const text = chatText(message).slice(0, CHAT_MAX_LENGTH);
-        if (text !== '') blog.chat.say(id, name, text);
+        if (text !== '') await blog.chat.say(id, name, text);
       }
     } finally {
       blog.chat.leave(id, member);

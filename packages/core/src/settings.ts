@@ -78,6 +78,14 @@ export interface Settings {
   /** Ping interval in ms; a peer silent for two intervals is closed with 1001. */
   WEBSOCKET_PING_INTERVAL?: number;
   WEBSOCKET_PER_MESSAGE_DEFLATE?: boolean;
+  /**
+   * Bytes one WebSocket may hold for a peer that is not keeping up: sent but not yet taken by the
+   * peer (past it the connection is closed with 1013), and received but not yet read by the view
+   * (past it the server stops reading from the peer until the view catches up).
+   */
+  WEBSOCKET_MAX_BUFFERED?: number;
+  /** How long a WebSocket's closing handshake may take, in ms, before the socket is destroyed. */
+  WEBSOCKET_CLOSE_TIMEOUT?: number;
   /** Signs session cookies; required by `SessionMiddleware`. Keep it secret. */
   SECRET_KEY?: string;
   SESSION_COOKIE_NAME?: string;
@@ -410,6 +418,12 @@ const SPECS = {
     expected: 'a non-negative integer (ms; 0 turns pings off)',
   },
   WEBSOCKET_PER_MESSAGE_DEFLATE: { default: false, check: isBoolean, expected: 'a boolean' },
+  WEBSOCKET_MAX_BUFFERED: {
+    default: 1_048_576,
+    check: isPositiveInteger,
+    expected: 'a positive integer (bytes)',
+  },
+  WEBSOCKET_CLOSE_TIMEOUT: { default: 5000, check: isPositiveInteger, expected: 'a positive integer (ms)' },
   SECURE_SSL_HOST: { check: isStringOrNull, expected: 'a host name or null' },
   SECURE_REDIRECT_EXEMPT: {
     check: (v) => Array.isArray(v) && v.every(isPattern),

@@ -57,6 +57,8 @@ describe('settings validation at createApp', () => {
     ['WEBSOCKET_MAX_MESSAGE_SIZE', [0, -1, 1.5]],
     ['WEBSOCKET_PING_INTERVAL', [-1, 1.5, '20000']],
     ['WEBSOCKET_PER_MESSAGE_DEFLATE', ['yes']],
+    ['WEBSOCKET_MAX_BUFFERED', [0, -1, 1.5, '1048576']],
+    ['WEBSOCKET_CLOSE_TIMEOUT', [0, -1, 1.5, '5000']],
   ];
 
   it.each(wrong)('refuses a wrong %s with ImproperlyConfigured naming the setting', (name, values) => {
@@ -150,6 +152,8 @@ describe('settings validation at createApp', () => {
         WEBSOCKET_MAX_MESSAGE_SIZE: 10,
         WEBSOCKET_PING_INTERVAL: 0,
         WEBSOCKET_PER_MESSAGE_DEFLATE: true,
+        WEBSOCKET_MAX_BUFFERED: 65_536,
+        WEBSOCKET_CLOSE_TIMEOUT: 1000,
       }),
     ).not.toThrow();
   });
@@ -172,6 +176,8 @@ describe('settings defaults', () => {
     expect(settings.WEBSOCKET_MAX_MESSAGE_SIZE).toBe(1_048_576);
     expect(settings.WEBSOCKET_PING_INTERVAL).toBe(20_000);
     expect(settings.WEBSOCKET_PER_MESSAGE_DEFLATE).toBe(false);
+    expect(settings.WEBSOCKET_MAX_BUFFERED).toBe(1_048_576);
+    expect(settings.WEBSOCKET_CLOSE_TIMEOUT).toBe(5000);
   });
 
   it('keeps the values given and the project’s own settings, without changing the object passed', () => {

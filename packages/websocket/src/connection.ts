@@ -1,37 +1,55 @@
 /**
- * A WebSocket connection's whole life, once handshake.ts has opened it: `request.websocket`
- * ({@link WebSocketConnection}), the view body run on it ({@link serveConnection}: closed with 1000
- * when it returns, 1011 when it throws), and the open connections of each application, closed with
- * 1001 by `Application.close()` ({@link trackConnection}).
+ * `request.websocket` ({@link WebSocketConnection}): dwebsocket's API over a `ws` socket, with the
+ * limits that keep a slow or hostile peer from holding memory: what waits for the peer and what
+ * waits for the view are both bounded by `WEBSOCKET_MAX_BUFFERED`, and liveness.ts closes a peer
+ * that has gone silent or stopped reading. serve.ts runs the view on it.
+ *
+ * Everything here is per connection and lives as long as an idle socket does, so it is kept small:
+ * the `ws` listeners are shared functions (not closures), the queues and the `ended` promise are
+ * made on first use, and the settings are one object shared by the application's connections.
  */
-import {
-  HttpResponse,
-  type RequestApp,
-  type HttpRequest,
-  type Logger,
-  type WebSocketConnection as WebSocketConnectionShape,
-} from '@manouche/core';
+import type { Logger, WebSocketConnection as WebSocketConnectionShape } from '@manouche/core';
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { CloseCode, HandshakeStatus, ReadyState } from './constants';
+import { CloseCode, ReadyState } from './constants';
 import { WebSocketClosed } from './errors';
-
-const TEXT_FRAME = { binary: false };
-// The last text message received on any connection, and its bytes (see send()).
-let lastReceivedText: string | null = null;
-let lastReceivedBytes: Buffer | null = null;
-const BINARY_FRAME = { binary: true };
+import { Liveness, type Probe } from './liveness';
 
 /** A message as a view sees it: text frames as strings, binary frames as Buffers. */
 export type Message = string | Buffer;
 
-/** What a connection needs beyond the socket. */
-export interface ConnectionOptions {
-  /** Ping every so many ms; a peer silent for two intervals is closed with 1001. 0: never. */
-  pingInterval: number;
-  logger: Logger;
-  /** The request's path for log lines, already escaped (`escapeForLog`): quote it as it is. */
-  path: string;
+/** What the connections of one application share: its settings at the handshake, and its registry. */
+export interface ConnectionContext {
+  readonly logger: Logger;
+  /** `WEBSOCKET_MAX_BUFFERED`: bytes waiting for the peer, or messages waiting for the view. */
+  readonly maxBuffered: number;
+  /** `WEBSOCKET_PING_INTERVAL` in ms; 0: no pings, no liveness checks. */
+  readonly pingInterval: number;
+  /** The application's open connections, which `Application.close()` closes. */
+  readonly open: Set<WebSocketConnection>;
 }
+
+const TEXT_FRAME = { binary: false };
+const BINARY_FRAME = { binary: true };
+// The last text message received on any connection, and its bytes (see send()).
+let lastReceivedText: string | null = null;
+let lastReceivedBytes: Buffer | null = null;
+
+/** Where a `ws` socket keeps its connection, so the listeners can be shared functions. */
+const CONNECTION = Symbol('manouche.connection');
+type TaggedSocket = WebSocket & { [CONNECTION]: WebSocketConnection };
+
+type Waiter = (message: Message | null) => void;
+
+// Set by the class's static block, which may reach its private members: the ws listeners (one
+// function each for every connection, `this` being the ws socket) and group delivery.
+let onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+let onHeard: (this: WebSocket) => void;
+let onError: (this: WebSocket, error: Error) => void;
+let onClose: (this: WebSocket, code: number, reason: Buffer) => void;
+let enqueueFromGroup: (connection: WebSocketConnection, payload: Buffer, binary: boolean) => boolean;
+// What liveness.ts reads and does on a connection at each ping: one object for all of them.
+let probe: Probe<WebSocketConnection>;
 
 /**
  * `request.websocket`: dwebsocket's API over a `ws` socket. Messages queue until read; nothing throws
@@ -39,56 +57,72 @@ export interface ConnectionOptions {
  */
 export class WebSocketConnection implements WebSocketConnectionShape {
   readonly #socket: WebSocket;
-  readonly #options: ConnectionOptions;
-  readonly #queue: Message[] = [];
-  readonly #waiters: Array<(message: Message | null) => void> = [];
-  readonly #ended: Promise<void>;
+  // The TCP socket under ws's: a write still pending when it is destroyed reports success (Node calls
+  // the callback without an error), so send() looks here before resolving.
+  readonly #stream: Duplex;
+  readonly #context: ConnectionContext;
+  readonly #path: string;
+  #queue: Message[] | null = null;
+  // The length of the queued messages (characters for text, bytes for binary): what they hold.
+  #queuedLength = 0;
+  #waiters: Waiter[] | null = null;
+  #ended: Promise<void> | null = null;
+  #resolveEnded: (() => void) | null = null;
   #closeCode: number | null = null;
   #closeReason = '';
-  // Whether the peer sent anything (message, ping, pong) since the last ping tick: a flag, so the
-  // message path does not read the clock.
-  #heard = false;
-  #silentTicks = 0;
-  #pingTimer: NodeJS.Timeout | null = null;
+  // Payload bytes handed to ws so far: with bufferedAmount, how much the peer has taken (liveness.ts).
+  #handedOut = 0;
+  readonly #liveness: Liveness<WebSocketConnection> | null;
 
-  constructor(socket: WebSocket, options: ConnectionOptions) {
+  static {
+    onMessage = function (data, isBinary) {
+      connectionOf(this).#receive(data, isBinary);
+    };
+    onHeard = function () {
+      connectionOf(this).#liveness?.heard();
+    };
+    onError = function (error) {
+      connectionOf(this).#report(error);
+    };
+    onClose = function (code, reason) {
+      connectionOf(this).#closed(code, reason);
+    };
+    probe = {
+      listening: (connection) =>
+        connection.#socket.readyState === ReadyState.OPEN && !connection.#socket.isPaused,
+      open: (connection) => connection.#socket.readyState === ReadyState.OPEN,
+      bufferedAmount: (connection) => connection.#socket.bufferedAmount,
+      taken: (connection) => connection.#handedOut - connection.#socket.bufferedAmount,
+      ping: (connection) => connection.#socket.ping(),
+      closeFor: (connection, code, reason, why) => connection.#closeFor(code, reason, why),
+    };
+    enqueueFromGroup = (connection, payload, binary) => {
+      const socket = connection.#socket;
+      if (socket.readyState !== ReadyState.OPEN || !connection.#admit(payload.length)) return false;
+      socket.send(payload, binary ? BINARY_FRAME : TEXT_FRAME);
+      return socket.bufferedAmount > 0;
+    };
+  }
+
+  constructor(socket: WebSocket, stream: Duplex, context: ConnectionContext, path: string) {
     this.#socket = socket;
-    this.#options = options;
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      this.#heard = true;
-      if (isBinary) {
-        this.#deliver(toBuffer(data));
-        return;
-      }
-      const bytes = toBuffer(data);
-      const text = bytes.toString('utf8');
-      lastReceivedText = text;
-      lastReceivedBytes = bytes;
-      this.#deliver(text);
-    });
-    socket.on('pong', () => (this.#heard = true));
-    socket.on('ping', () => (this.#heard = true));
-    socket.on('error', (error: Error & { code?: string }) => {
-      // ws has already chosen the close code (1009 for an oversized message, 1007 for bad UTF-8...).
-      options.logger.warn(
-        `WebSocket ${options.path}: ${error.message}${error.code ? ` (${error.code})` : ''}`,
-      );
-    });
-    this.#ended = new Promise((resolve) => {
-      socket.once('close', (code: number, reason: Buffer) => {
-        this.#closeCode = code;
-        this.#closeReason = reason.toString('utf8');
-        this.#stopPinging();
-        for (const waiter of this.#waiters.splice(0)) waiter(null);
-        resolve();
-      });
-    });
-    if (options.pingInterval > 0) this.#startPinging(options.pingInterval);
+    this.#stream = stream;
+    this.#context = context;
+    this.#path = path;
+    (socket as TaggedSocket)[CONNECTION] = this;
+    socket.on('message', onMessage);
+    socket.on('pong', onHeard);
+    socket.on('ping', onHeard);
+    socket.on('error', onError);
+    // `on`, not `once`: ws emits it once, and `once` would wrap the listener in a closure.
+    socket.on('close', onClose);
+    context.open.add(this);
+    this.#liveness = context.pingInterval > 0 ? Liveness.start(this, context.pingInterval, probe) : null;
   }
 
   /** The next message; `null` once the connection is closed, or after `timeoutMs` (no timeout by default). */
   wait(timeoutMs?: number): Promise<Message | null> {
-    const queued = this.#queue.shift();
+    const queued = this.#take();
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.#closeCode !== null) return Promise.resolve(null);
     return new Promise((resolve) => {
@@ -97,11 +131,11 @@ export class WebSocketConnection implements WebSocketConnectionShape {
         if (timer !== undefined) clearTimeout(timer);
         resolve(message);
       };
-      this.#waiters.push(waiter);
+      this.#addWaiter(waiter);
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
-          const index = this.#waiters.indexOf(waiter);
-          if (index !== -1) this.#waiters.splice(index, 1);
+          const index = this.#waiters?.indexOf(waiter) ?? -1;
+          if (index !== -1) this.#waiters!.splice(index, 1);
           resolve(null);
         }, timeoutMs);
       }
@@ -110,27 +144,25 @@ export class WebSocketConnection implements WebSocketConnectionShape {
 
   /** The next queued message, or `null`; never waits. */
   read(): Message | null {
-    return this.#queue.shift() ?? null;
+    return this.#take() ?? null;
   }
 
   hasMessages(): boolean {
-    return this.#queue.length > 0;
+    return this.countMessages() > 0;
   }
 
   countMessages(): number {
-    return this.#queue.length;
+    return this.#queue?.length ?? 0;
   }
 
   /**
    * Sends a text frame for a string, a binary frame for bytes. Resolves once the frame is written to
    * the socket, so `await`ing each send never outruns a slow client. Rejects when the connection is
-   * closed or closing.
+   * closed or closing, or is dropped before the frame could be written, and when more than `WEBSOCKET_MAX_BUFFERED` bytes were already waiting for
+   * the peer: the connection is then closed with 1013 (logged once) and the message not sent.
    */
   send(data: string | Buffer | Uint8Array): Promise<void> {
-    if (this.#socket.readyState !== ReadyState.OPEN) {
-      const state = this.#closeCode === null ? 'closing' : `closed (code ${this.#closeCode})`;
-      return quietly(Promise.reject(new WebSocketClosed(`Cannot send on a WebSocket that is ${state}`)));
-    }
+    if (this.#socket.readyState !== ReadyState.OPEN) return this.#refuse();
     let payload: Buffer;
     let options: { binary: boolean };
     if (typeof data === 'string') {
@@ -142,6 +174,7 @@ export class WebSocketConnection implements WebSocketConnectionShape {
       payload = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       options = BINARY_FRAME;
     }
+    if (!this.#admit(payload.length)) return this.#refuse();
     // Declared before it is assigned: the callback reads it, and ws could call it before `new Promise`
     // returns (then the rejection is marked handled just after).
     let promise: Promise<void> | undefined;
@@ -149,7 +182,7 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     // eslint-disable-next-line prefer-const
     promise = new Promise((resolve, reject) => {
       this.#socket.send(payload, options, (error) => {
-        if (error === undefined || error === null) {
+        if ((error === undefined || error === null) && !this.#stream.destroyed) {
           resolve();
           return;
         }
@@ -158,7 +191,8 @@ export class WebSocketConnection implements WebSocketConnectionShape {
         if (promise === undefined) failedAtOnce = true;
         else quietly(promise);
         // The frame could not be written: the connection went away underneath it.
-        reject(new WebSocketClosed(`Cannot send on a WebSocket that went away: ${error.message}`));
+        const cause = error?.message ?? 'the connection was dropped before the message was written';
+        reject(new WebSocketClosed(`Cannot send on a WebSocket that went away: ${cause}`));
       });
     });
     if (failedAtOnce) quietly(promise);
@@ -179,6 +213,14 @@ export class WebSocketConnection implements WebSocketConnectionShape {
 
   /** Resolves when the connection has closed (both close frames exchanged, or the socket gone). */
   get ended(): Promise<void> {
+    if (this.#ended === null) {
+      this.#ended =
+        this.#closeCode !== null
+          ? Promise.resolve()
+          : new Promise((resolve) => {
+              this.#resolveEnded = resolve;
+            });
+    }
     return this.#ended;
   }
 
@@ -186,17 +228,16 @@ export class WebSocketConnection implements WebSocketConnectionShape {
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     // A plain iterator rather than an async generator, resolving each step's promise straight from
     // the message handler: one promise per message instead of three, which shows on an echo loop.
-    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
-    const step = (message: Message | null): IteratorResult<Message> =>
-      message === null ? done : { done: false, value: message };
     return {
       next: () => {
-        const queued = this.#queue.shift();
-        if (queued !== undefined) return Promise.resolve(step(queued));
-        if (this.#closeCode !== null) return Promise.resolve(done);
-        return new Promise((resolve) => this.#waiters.push((message) => resolve(step(message))));
+        const queued = this.#take();
+        if (queued !== undefined) return Promise.resolve({ done: false, value: queued });
+        if (this.#closeCode !== null) return Promise.resolve(DONE);
+        return new Promise((resolve) =>
+          this.#addWaiter((message) => resolve(message === null ? DONE : { done: false, value: message })),
+        );
       },
-      return: () => Promise.resolve(done),
+      return: () => Promise.resolve(DONE),
     };
   }
 
@@ -224,34 +265,109 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     return this.#closeReason;
   }
 
-  #deliver(message: Message): void {
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter(message);
-    else this.#queue.push(message);
+  // Inside ----------------------------------------------------------------------------------------
+
+  /** A message from the peer: to the view waiting for one, else to the queue. */
+  #receive(data: RawData, isBinary: boolean): void {
+    this.#liveness?.heard();
+    let message: Message;
+    if (isBinary) {
+      message = toBuffer(data);
+    } else {
+      const bytes = toBuffer(data);
+      message = bytes.toString('utf8');
+      lastReceivedText = message;
+      lastReceivedBytes = bytes;
+    }
+    const waiter = this.#waiters?.shift();
+    if (waiter !== undefined) {
+      waiter(message);
+      return;
+    }
+    (this.#queue ??= []).push(message);
+    this.#queuedLength += message.length;
+    // The view is not keeping up: stop reading, so the peer waits (TCP backpressure) instead of this
+    // process holding what it sends. Reading resumes once the view has read half of it.
+    if (this.#queuedLength > this.#context.maxBuffered && !this.#socket.isPaused) this.#socket.pause();
   }
 
-  #startPinging(interval: number): void {
-    this.#pingTimer = setInterval(() => {
-      if (this.#heard) {
-        this.#heard = false;
-        this.#silentTicks = 0;
-      } else if (++this.#silentTicks >= 2) {
-        this.#options.logger.warn(
-          `WebSocket ${this.#options.path}: peer silent for ${2 * interval} ms, closing with 1001`,
-        );
-        this.#stopPinging();
-        this.close(CloseCode.GOING_AWAY, 'ping timeout');
-        return;
-      }
-      this.#socket.ping();
-    }, interval);
-    this.#pingTimer.unref();
+  /** The next queued message, resuming the reading that a full queue paused. */
+  #take(): Message | undefined {
+    const message = this.#queue?.shift();
+    if (message === undefined) return undefined;
+    this.#queuedLength -= message.length;
+    if (this.#socket.isPaused && this.#queuedLength <= this.#context.maxBuffered / 2) this.#socket.resume();
+    return message;
   }
 
-  #stopPinging(): void {
-    if (this.#pingTimer !== null) clearInterval(this.#pingTimer);
-    this.#pingTimer = null;
+  /** Closes the connection for a limit or a liveness rule, with one log line saying why. */
+  #closeFor(code: number, reason: string, why: string): void {
+    this.#context.logger.warn(`WebSocket ${this.#path}: ${why}, closing with ${code}`);
+    this.close(code, reason);
   }
+
+  #addWaiter(waiter: Waiter): void {
+    (this.#waiters ??= []).push(waiter);
+  }
+
+  /**
+   * Whether a message of `size` bytes may be handed to ws: not when more than `maxBuffered` bytes
+   * already wait for the peer. Then the peer is not keeping up: the connection is closed with 1013
+   * ("try again later": the client did nothing wrong and may reconnect), logged once, since every
+   * later send finds it closing.
+   */
+  #admit(size: number): boolean {
+    const waiting = this.#socket.bufferedAmount;
+    if (waiting > this.#context.maxBuffered) {
+      this.#closeFor(
+        CloseCode.TRY_AGAIN_LATER,
+        'peer not reading',
+        `peer not reading (${waiting} bytes waiting, over WEBSOCKET_MAX_BUFFERED ${this.#context.maxBuffered})`,
+      );
+      return false;
+    }
+    this.#handedOut += size;
+    return true;
+  }
+
+  #refuse(): Promise<void> {
+    const state = this.#closeCode === null ? 'closing' : `closed (code ${this.#closeCode})`;
+    return quietly(Promise.reject(new WebSocketClosed(`Cannot send on a WebSocket that is ${state}`)));
+  }
+
+  #closed(code: number, reason: Buffer): void {
+    this.#closeCode = code;
+    this.#closeReason = reason.toString('utf8');
+    this.#liveness?.stop();
+    this.#context.open.delete(this);
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters !== null) for (const waiter of waiters) waiter(null);
+    this.#resolveEnded?.();
+  }
+
+  #report(error: Error & { code?: string }): void {
+    // ws has already chosen the close code (1009 for an oversized message, 1007 for bad UTF-8...).
+    this.#context.logger.warn(
+      `WebSocket ${this.#path}: ${error.message}${error.code ? ` (${error.code})` : ''}`,
+    );
+  }
+}
+
+function connectionOf(socket: WebSocket): WebSocketConnection {
+  return (socket as TaggedSocket)[CONNECTION];
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Group delivery to a connection (channel-layer.ts): the message goes out as `send()` would send it,
+ * under the same `WEBSOCKET_MAX_BUFFERED` rule, but without a promise, since nobody waits for one
+ * member. `payload` is the message's bytes, encoded once for the whole group. Returns whether bytes
+ * are left waiting for the peer (the kernel did not take them all at once).
+ */
+export function sendFromGroup(connection: WebSocketConnection, payload: Buffer, binary: boolean): boolean {
+  return enqueueFromGroup(connection, payload, binary);
 }
 
 /**
@@ -267,79 +383,4 @@ function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
-}
-
-// The view on the connection -----------------------------------------------------------------------
-
-/**
- * Runs a WebSocket view's body on the connection handshake.ts accepted: the view returning closes
- * with 1000, the view throwing closes with 1011 and rethrows (so `processException` sees it). Resolves,
- * once the connection has ended, to the `101` response the outgoing middleware sees.
- */
-export async function serveConnection(request: HttpRequest, body: () => unknown): Promise<HttpResponse> {
-  const connection = request.websocket as WebSocketConnection;
-  try {
-    await body();
-  } catch (error) {
-    connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
-    await connection.ended;
-    throw error;
-  }
-  connection.close(CloseCode.NORMAL);
-  await connection.ended;
-  return switchingProtocols(connection);
-}
-
-/** The `101` as the outgoing middleware sees it; never written (ws wrote the real one). */
-function switchingProtocols(connection: WebSocketConnection): HttpResponse {
-  const response = new HttpResponse('', { status: HandshakeStatus.SWITCHING_PROTOCOLS });
-  response.headers.delete('Content-Type');
-  response.headers.set('Upgrade', 'websocket');
-  response.headers.set('Connection', 'Upgrade');
-  if (connection.protocol) response.headers.set('Sec-WebSocket-Protocol', connection.protocol);
-  return response;
-}
-
-// The open connections of each application ---------------------------------------------------------
-
-/** How long `Application.close()` waits for peers to answer the 1001 close frame before dropping them. */
-export const CLOSE_TIMEOUT_MS = 5000;
-
-const openConnections = new WeakMap<RequestApp, Set<WebSocketConnection>>();
-
-/**
- * Counts `connection` among `app`'s open connections until it ends. The first one registers the
- * application's `onClose` hook, which closes them all with 1001.
- */
-export function trackConnection(app: RequestApp, connection: WebSocketConnection): void {
-  const open = openConnections.get(app) ?? startTracking(app);
-  open.add(connection);
-  void connection.ended.then(() => open.delete(connection));
-}
-
-/** The first connection of `app`: its set of open connections, and the hook that closes them. */
-function startTracking(app: RequestApp): Set<WebSocketConnection> {
-  const open = new Set<WebSocketConnection>();
-  openConnections.set(app, open);
-  app.onClose(() => closeAll(open));
-  return open;
-}
-
-/**
- * `Application.close()`: every open WebSocket gets a close frame with 1001 ("going away"); a peer that
- * has not answered it within CLOSE_TIMEOUT_MS is dropped, so close() never hangs on one.
- */
-async function closeAll(connections: Set<WebSocketConnection>): Promise<void> {
-  const open = [...connections];
-  for (const connection of open) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
-  const ended = Promise.all(open.map((connection) => connection.ended));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-    timer.unref();
-  });
-  await Promise.race([ended, timeout]);
-  clearTimeout(timer);
-  for (const connection of open) connection.terminate();
-  await ended;
 }

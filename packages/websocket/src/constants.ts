@@ -10,6 +10,8 @@ export const CloseCode = {
   POLICY_VIOLATION: 1008,
   MESSAGE_TOO_BIG: 1009,
   INTERNAL_ERROR: 1011,
+  /** The server casts off a peer that is not keeping up; it may reconnect later. */
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
 /** `readyState` values, as in the browser's WebSocket. */

@@ -12,8 +12,8 @@ import {
   type ViewParams,
 } from '@manouche/core';
 import { WEBSOCKET_MODE_KEY } from './constants';
-import { serveConnection } from './connection';
 import { acceptHandshake } from './handshake';
+import { serveConnection } from './serve';
 
 /** `accept`: plain HTTP and WebSocket on one URL; `require`: WebSocket only (plain HTTP gets 400). */
 export type WebSocketMode = 'accept' | 'require';

@@ -10,3 +10,13 @@ export class WebSocketClosed extends ManoucheError {
   override readonly code: string = 'MNC_ERR_WEBSOCKET_CLOSED';
   override readonly status: number = 499;
 }
+
+/**
+ * Channels' `ChannelFull`: a channel layer refuses a message because its own backlog is full (a
+ * `RedisChannelLayer` with `publishCapacity` publishes waiting for Redis). Nothing was sent; the
+ * sender may drop the message or try again later. Escaping a view, it is a 503.
+ */
+export class ChannelFull extends ManoucheError {
+  override readonly code: string = 'MNC_ERR_CHANNEL_FULL';
+  override readonly status: number = 503;
+}

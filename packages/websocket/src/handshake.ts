@@ -9,23 +9,22 @@
  *
  * {@link acceptHandshake} runs the four steps, and the file follows them. A handshake refused at any
  * step is an ordinary HTTP response with an empty body and one log line, never a 500. From step 4
- * on the connection is connection.ts's.
+ * on the connection is connection.ts's, and serve.ts runs the view on it.
  */
 import {
   escapeForLog,
   HttpResponse,
-  isHostAllowed,
   loggerOf,
-  splitDomainPort,
   type RequestApp,
   type HttpRequest,
   type ResolvedSettings,
   type UpgradeContext,
 } from '@manouche/core';
 import type { IncomingMessage } from 'node:http';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { trackConnection, WebSocketConnection } from './connection';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import { WebSocketConnection } from './connection';
 import { HandshakeStatus, WEBSOCKET_VERSION } from './constants';
+import { connectionContextOf } from './serve';
 
 /**
  * Accepts the WebSocket for `request` (a request for which `request.isWebsocket()` is true) with one
@@ -53,13 +52,12 @@ export function acceptHandshake(request: HttpRequest, viewProtocols: readonly st
   if (socket instanceof HttpResponse) return socket;
 
   // 4. Set request.websocket: the view runs next, with the open connection.
-  const connection = new WebSocketConnection(socket, {
-    pingInterval: app.settings.WEBSOCKET_PING_INTERVAL,
-    logger: app.logger,
-    path: escapeForLog(request.path),
-  });
-  trackConnection(app, connection);
-  request.websocket = connection;
+  request.websocket = new WebSocketConnection(
+    socket,
+    upgrade.socket,
+    connectionContextOf(app),
+    escapeForLog(request.path),
+  );
   return null;
 }
 
@@ -97,32 +95,45 @@ export function refuseHandshake(request: HttpRequest, settings: ResolvedSettings
     return response;
   }
   const origin = request.headers.get('origin');
-  if (origin !== null && !isOriginAllowed(origin, settings)) {
-    return refusal(
-      HandshakeStatus.FORBIDDEN,
-      `origin ${JSON.stringify(origin)} is not allowed (WEBSOCKET_ALLOWED_ORIGINS)`,
-    );
+  if (origin !== null && !isOriginAllowed(origin, request, settings)) {
+    const why =
+      settings.WEBSOCKET_ALLOWED_ORIGINS == null
+        ? `is not this site's own (${JSON.stringify(ownOrigin(request))}); WEBSOCKET_ALLOWED_ORIGINS can allow others`
+        : 'is not in WEBSOCKET_ALLOWED_ORIGINS';
+    return refusal(HandshakeStatus.FORBIDDEN, `origin ${JSON.stringify(origin)} ${why}`);
   }
   return null;
 }
 
 /**
- * `WEBSOCKET_ALLOWED_ORIGINS` lists origins as browsers send them; `'*'` allows all. Unset, an origin
- * is allowed when its host passes the `ALLOWED_HOSTS` check (any scheme, any port).
+ * Whether a handshake's `Origin` may open a WebSocket. `WEBSOCKET_ALLOWED_ORIGINS` lists origins as
+ * browsers send them; `'*'` allows all. Unset, only the site's own origin is allowed, compared as a
+ * browser compares origins: scheme, host and port. The site's own is the request's: `https` when
+ * `request.isSecure()` (behind a proxy, see `SECURE_PROXY_SSL_HEADER`), else `http`, and its `Host`
+ * (which `ALLOWED_HOSTS` has already checked). Another port of the same host is another origin.
  */
-export function isOriginAllowed(origin: string, settings: ResolvedSettings): boolean {
+export function isOriginAllowed(origin: string, request: HttpRequest, settings: ResolvedSettings): boolean {
   const allowed = settings.WEBSOCKET_ALLOWED_ORIGINS;
   const normalized = origin.trim().toLowerCase();
   if (allowed !== undefined && allowed !== null) {
     return allowed.some((entry) => entry === '*' || entry.toLowerCase().replace(/\/$/, '') === normalized);
   }
-  let host: string;
+  const own = ownOrigin(request);
   try {
-    host = new URL(normalized).host;
+    // `URL.origin` drops a default port (`:80` for http) and is 'null' for opaque origins.
+    return own !== null && new URL(normalized).origin === own;
   } catch {
     return false;
   }
-  return isHostAllowed(splitDomainPort(host)[0], settings.ALLOWED_HOSTS);
+}
+
+/** The request's own origin (`http://127.0.0.1:8000`), or `null` when its host makes no URL. */
+function ownOrigin(request: HttpRequest): string | null {
+  try {
+    return new URL(`${request.isSecure() ? 'https' : 'http'}://${request.rawHost()}`).origin;
+  } catch {
+    return null;
+  }
 }
 
 /** A refused handshake: the status, an empty body, the reason kept for the log line. */
@@ -233,16 +244,21 @@ const serversByApp = new WeakMap<RequestApp, Map<string, WebSocketServer>>();
 function serverFor(app: RequestApp): WebSocketServer {
   const settings = app.settings;
   const servers = serversByApp.get(app) ?? createServers(app);
-  const key = `${settings.WEBSOCKET_MAX_MESSAGE_SIZE}:${settings.WEBSOCKET_PER_MESSAGE_DEFLATE}`;
+  const key = `${settings.WEBSOCKET_MAX_MESSAGE_SIZE}:${settings.WEBSOCKET_PER_MESSAGE_DEFLATE}:${settings.WEBSOCKET_CLOSE_TIMEOUT}`;
   let server = servers.get(key);
   if (server === undefined) {
-    server = new WebSocketServer({
+    const options: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       clientTracking: false,
       maxPayload: settings.WEBSOCKET_MAX_MESSAGE_SIZE,
       perMessageDeflate: settings.WEBSOCKET_PER_MESSAGE_DEFLATE,
+      // From close() on, a peer has this long to answer the close frame before its socket is
+      // destroyed: what a peer that stopped reading holds is released then at the latest. (@types/ws
+      // does not declare the option yet.)
+      closeTimeout: settings.WEBSOCKET_CLOSE_TIMEOUT,
       handleProtocols: (_offered, incoming) => (incoming as IncomingWithProtocol)[CHOSEN_PROTOCOL] ?? false,
-    });
+    };
+    server = new WebSocketServer(options);
     // With a listener, ws reports a header it cannot accept (a malformed Sec-WebSocket-Protocol or
     // Sec-WebSocket-Extensions...) instead of writing its own 400: the refusal then goes out through
     // the middleware stack like any other, with one log line that says why.

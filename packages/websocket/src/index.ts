@@ -15,7 +15,7 @@ export {
   type WebSocketViewOptions,
 } from './decorators';
 export { WebSocketConnection, type Message } from './connection';
-export { WebSocketClosed } from './errors';
+export { ChannelFull, WebSocketClosed } from './errors';
 export { CloseCode, ReadyState, WEBSOCKET_VERSION, WEBSOCKET_MODE_KEY } from './constants';
 export { isOriginAllowed } from './handshake';
 export {
@@ -24,5 +24,6 @@ export {
   RedisChannelLayer,
   type ChannelLayer,
   type GroupMember,
+  type InMemoryChannelLayerOptions,
   type RedisChannelLayerOptions,
 } from './layers/index';

@@ -110,13 +110,13 @@ describe.each([
       expect(result.status).toBe(101);
     });
 
-    it.each(['http://localhost:3000', 'https://127.0.0.1', 'http://127.0.0.1:9999', 'http://[::1]:8080'])(
-      'allows Origin %s: its host passes the default ALLOWED_HOSTS',
-      async (origin) => {
-        const result = await rawHandshake(port, handshakeLines('/ok/', port, { Origin: origin }));
-        expect(result.status).toBe(101);
-      },
-    );
+    it.each([
+      ['the site’s own origin', (p: number) => `http://127.0.0.1:${p}`],
+      ['the site’s own origin in capitals', (p: number) => `HTTP://127.0.0.1:${p}`],
+    ])('allows %s', async (_, origin) => {
+      const result = await rawHandshake(port, handshakeLines('/ok/', port, { Origin: origin(port) }));
+      expect(result.status).toBe(101);
+    });
   });
 
   describe('refused, never with a 500', () => {
@@ -181,16 +181,23 @@ describe.each([
       expect(headerOf(result, 'Sec-WebSocket-Version')).toBe('13');
     });
 
-    it.each(['http://evil.example', 'https://localhost.evil.example', 'null', 'not a url'])(
-      'answers Origin %s (host not in ALLOWED_HOSTS) with 403',
-      async (origin) => {
-        const result = await rawHandshake(port, handshakeLines('/echo/', port, { Origin: origin }));
-        expect(result.status).toBe(403);
-        expect(result.switchingCount).toBe(0);
-        expect(result.ended).toBe(true);
-        expectOneWarning(/^Forbidden: WebSocket handshake to \/echo\/ refused: origin/);
-      },
-    );
+    it.each([
+      'http://evil.example',
+      'https://localhost.evil.example',
+      'null',
+      'not a url',
+      // The same host on another port, or another scheme, or another allowed host, is another site.
+      'http://127.0.0.1:9999',
+      'http://localhost:3000',
+      'http://[::1]:8080',
+      'https://127.0.0.1',
+    ])('answers Origin %s (not the site’s own: scheme, host and port) with 403', async (origin) => {
+      const result = await rawHandshake(port, handshakeLines('/echo/', port, { Origin: origin }));
+      expect(result.status).toBe(403);
+      expect(result.switchingCount).toBe(0);
+      expect(result.ended).toBe(true);
+      expectOneWarning(/^Forbidden: WebSocket handshake to \/echo\/ refused: origin/);
+    });
 
     it.each([
       ['Sec-WebSocket-Protocol', 'chat v1'],
@@ -262,15 +269,43 @@ describe('Origin checks', () => {
     }
   }
 
-  it('checks the origin host against ALLOWED_HOSTS, any scheme, any port', async () => {
+  it('allows only the site’s own origin by default: the same scheme, host and port as the request', async () => {
     const settings = { ALLOWED_HOSTS: ['.example.com'] };
-    expect(await statusFor(settings, 'https://example.com:8443', 'example.com')).toBe(101);
-    expect(await statusFor(settings, 'http://chat.example.com', 'example.com')).toBe(101);
+    expect(await statusFor(settings, 'http://example.com', 'example.com')).toBe(101);
+    expect(await statusFor(settings, 'http://example.com:80', 'example.com')).toBe(101);
+    expect(await statusFor(settings, 'http://example.com:8000', 'example.com:8000')).toBe(101);
+    // Another port of the same host (another server on the machine) is another origin.
+    expect(await statusFor(settings, 'http://example.com:3000', 'example.com:8000')).toBe(403);
+    expect(await statusFor(settings, 'https://example.com:8443', 'example.com')).toBe(403);
+    // So is another host, even one ALLOWED_HOSTS allows.
+    expect(await statusFor(settings, 'http://chat.example.com', 'example.com')).toBe(403);
     expect(await statusFor(settings, 'https://example.org', 'example.com')).toBe(403);
   });
 
-  it("allows any origin when ALLOWED_HOSTS is '*' and WEBSOCKET_ALLOWED_ORIGINS is unset", async () => {
-    expect(await statusFor({ ALLOWED_HOSTS: ['*'] }, 'https://anything.example')).toBe(101);
+  it('takes the scheme from isSecure(): https behind a proxy that says so', async () => {
+    const served = await serve({
+      ROOT_URLCONF: routes,
+      ALLOWED_HOSTS: ['example.com'],
+      SECURE_PROXY_SSL_HEADER: ['X-Forwarded-Proto', 'https'],
+    });
+    try {
+      const status = async (origin: string, proto: string): Promise<number> => {
+        const changes = { Origin: origin, Host: 'example.com', 'X-Forwarded-Proto': proto };
+        return (await rawHandshake(served.port, handshakeLines('/ok/', served.port, changes))).status;
+      };
+      expect(await status('https://example.com', 'https')).toBe(101);
+      expect(await status('http://example.com', 'https')).toBe(403);
+      expect(await status('http://example.com', 'http')).toBe(101);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it("allows no other origin when ALLOWED_HOSTS is '*' and WEBSOCKET_ALLOWED_ORIGINS is unset", async () => {
+    expect(await statusFor({ ALLOWED_HOSTS: ['*'] }, 'https://anything.example')).toBe(403);
+    expect(await statusFor({ ALLOWED_HOSTS: ['*'] }, 'http://anything.example', 'anything.example')).toBe(
+      101,
+    );
   });
 
   it('allows exactly the origins WEBSOCKET_ALLOWED_ORIGINS lists', async () => {

@@ -19,6 +19,6 @@ export function getChannelLayer(app: Pick<Application, 'settings'>): ChannelLaye
   return layer;
 }
 
-export { InMemoryChannelLayer } from './memory';
+export { InMemoryChannelLayer, type InMemoryChannelLayerOptions } from './memory';
 export { RedisChannelLayer, type RedisChannelLayerOptions } from './redis';
 export type { ChannelLayer, GroupMember } from './channel-layer';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 /** A WebSocket frame as the server wrote it. */
 export interface Frame {
@@ -172,5 +172,43 @@ export function rawHandshake(
       socket.write(`${headerLines.join('\r\n')}\r\n\r\n`);
       if (options.after !== undefined) socket.write(options.after);
     });
+  });
+}
+
+/** A client that completed the handshake and then reads nothing more (its socket is paused). */
+export interface StalledPeer {
+  readonly socket: Socket;
+  /** Starts reading again and resolves to everything received until the server closes the connection. */
+  drain(): Promise<Buffer>;
+}
+
+/**
+ * Opens a WebSocket to `path` on a raw socket and stops reading once the `101` head has arrived: the
+ * server's frames pile up in the kernel's buffers, then in the server's. What it read so far (the
+ * head and any frame that came with it) is handed back by `drain()` with the rest.
+ */
+export function stalledPeer(port: number, path: string): Promise<StalledPeer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      if (!Buffer.concat(chunks).includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      socket.pause();
+      resolve({
+        socket,
+        drain: () =>
+          new Promise((done) => {
+            socket.on('data', (more: Buffer) => chunks.push(more));
+            socket.on('close', () => done(Buffer.concat(chunks)));
+            socket.resume();
+          }),
+      });
+    };
+    socket.on('data', onData);
+    socket.on('error', () => undefined);
+    socket.once('close', () => reject(new Error(`the server closed ${path} before answering the handshake`)));
+    socket.on('connect', () => socket.write(`${handshakeLines(path, port).join('\r\n')}\r\n\r\n`));
   });
 }
