@@ -6,9 +6,8 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { stalledClient } from './stalled-client.mjs';
 import { clearTimeout } from 'node:timers';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -39,33 +38,7 @@ const rssOf = (pid) =>
 const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
 
 /** A guest that completes the handshake and then never reads another byte. */
-function stalledGuest() {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let head = '';
-    const onData = (chunk) => {
-      head += chunk.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      socket.off('data', onData);
-      socket.pause();
-      resolve(socket);
-    };
-    socket.on('data', onData);
-    socket.on('error', () => undefined);
-    socket.write(
-      [
-        `GET ${chatPath} HTTP/1.1`,
-        `Host: 127.0.0.1:${port}`,
-        'Upgrade: websocket',
-        'Connection: Upgrade',
-        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-        'Sec-WebSocket-Version: 13',
-        '',
-        '',
-      ].join('\r\n'),
-    );
-  });
-}
+const stalledGuest = () => stalledClient(port, chatPath);
 
 /** Whether the server ended the connection: reads what is left, for at most `ms`. */
 function endedByServer(socket, ms) {

@@ -4,13 +4,12 @@
 //   npm run soak                                   # 5 minutes, waves of 10,000 connections
 //   npm run soak -- --duration 30 --connections 2000 --slow 20
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+import { stalledClient } from './stalled-client.mjs';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { ask, memoryOf } from './cpu.mjs';
@@ -78,25 +77,7 @@ async function trafficClient(path) {
 }
 
 /** A raw client that joins the room and never reads again: the server must cut it off. */
-function slowReader() {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let head = '';
-    const onData = (chunk) => {
-      head += chunk.toString('latin1');
-      if (!head.includes('joined')) return;
-      socket.off('data', onData);
-      socket.pause();
-      resolve(socket);
-    };
-    socket.on('data', onData);
-    socket.on('error', () => undefined);
-    socket.write(
-      `GET /room/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
-  });
-}
+const slowReader = () => stalledClient(port, '/room/', 'joined');
 
 const totals = { waves: 0, opened: 0, echoed: 0, roomMessages: 0, slowReaders: 0, failed: 0, closedEarly: 0 };
 const payload = 'x'.repeat(512);

@@ -6,9 +6,8 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { stalledClient } from './stalled-client.mjs';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import { parseArgs } from 'node:util';
@@ -38,25 +37,7 @@ const rssOf = (pid) =>
 const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
 
 /** A raw client that reads the 101 and the welcome, then nothing more. */
-function stalledMember() {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = '';
-    const onData = (chunk) => {
-      received += chunk.toString('latin1');
-      if (!received.includes('joined')) return;
-      socket.off('data', onData);
-      socket.pause();
-      resolve(socket);
-    };
-    socket.on('data', onData);
-    socket.on('error', () => undefined);
-    socket.write(
-      `GET /member/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
-  });
-}
+const stalledMember = () => stalledClient(port, '/member/', 'joined');
 
 const started = { at: 0 };
 const members = await Promise.all(
