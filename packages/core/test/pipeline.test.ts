@@ -1,6 +1,7 @@
 import {
   HttpRequest,
   HttpResponse,
+  MiddlewareMixin,
   PermissionDenied,
   path,
   type GetResponse,
@@ -53,6 +54,36 @@ describe('app.respond()', () => {
     const answer = appWith({ MIDDLEWARE: [passThrough, passThrough, passThrough] }).respond(request());
     expect(answer).toBeInstanceOf(HttpResponse);
     expect((answer as HttpResponse).text).toBe('hello');
+  });
+
+  it('answers with the response itself through MiddlewareMixin layers in MIDDLEWARE whose hooks answer synchronously', () => {
+    class SyncMixin extends MiddlewareMixin {
+      override processRequest(): null {
+        return null;
+      }
+      override processResponse(_request: HttpRequest, response: HttpResponse): HttpResponse {
+        response.headers.set('X-Mixin', `${response.headers.get('X-Mixin') ?? ''}+`);
+        return response;
+      }
+    }
+    const answer = appWith({ MIDDLEWARE: [SyncMixin, SyncMixin, SyncMixin] }).respond(request());
+    expect(answer).toBeInstanceOf(HttpResponse);
+    expect((answer as HttpResponse).headers.get('X-Mixin')).toBe('+++');
+  });
+
+  it('answers with a promise when a MiddlewareMixin hook answers later, its processResponse still run', async () => {
+    class LaterMixin extends MiddlewareMixin {
+      override processRequest(): Promise<null> {
+        return Promise.resolve(null);
+      }
+      override processResponse(_request: HttpRequest, response: HttpResponse): Promise<HttpResponse> {
+        response.headers.set('X-Later-Mixin', 'yes');
+        return Promise.resolve(response);
+      }
+    }
+    const answer = appWith({ MIDDLEWARE: [LaterMixin] }).respond(request());
+    expect(answer).toBeInstanceOf(Promise);
+    expect((await answer).headers.get('X-Later-Mixin')).toBe('yes');
   });
 
   it('answers with the response itself when MIDDLEWARE is empty', () => {

@@ -161,22 +161,36 @@ function decorateMethod(
 }
 
 /** Plain HTTP runs the view (or gets 400 under `require`); a handshake is accepted, then the body runs. */
-export async function runWebSocketView(
+export function runWebSocketView(
   info: WebSocketViewInfo,
   request: HttpRequest,
   body: () => HttpResponse | void | Promise<HttpResponse | void>,
 ): ViewResult {
-  if (request.websocket !== null) return body(); // already accepted by whoever serves it
+  // Not an async function: what it returns for a WebSocket is the connection's own promise, which
+  // stays pending as long as the connection lives; an async wrapper would add a frame to each.
+  try {
+    return acceptThenServe(info, request, body);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function acceptThenServe(
+  info: WebSocketViewInfo,
+  request: HttpRequest,
+  body: () => HttpResponse | void | Promise<HttpResponse | void>,
+): ViewResult {
+  if (request.websocket !== null) return Promise.resolve(body()); // already accepted by whoever serves it
   if (!request.isWebsocket()) {
     if (info.mode === 'require') {
       loggerOf(request).warn(
         `Bad Request: ${escapeForLog(request.path)} requires a WebSocket; a plain ${escapeForLog(request.method)} request got 400`,
       );
-      return new HttpResponseBadRequest();
+      return Promise.resolve(new HttpResponseBadRequest());
     }
-    return body();
+    return Promise.resolve(body());
   }
   const refused: HttpResponse | null = acceptHandshake(request, info.protocols);
-  if (refused !== null) return refused;
+  if (refused !== null) return Promise.resolve(refused);
   return serveConnection(request, body);
 }

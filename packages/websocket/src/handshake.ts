@@ -211,14 +211,14 @@ function upgradeSocket(
   upgrade: UpgradeContext,
   protocol: string | null,
 ): WebSocket | HttpResponse {
-  const incoming = upgrade.incoming as IncomingWithProtocol;
-  incoming[CHOSEN_PROTOCOL] = protocol;
+  const { incoming, head } = upgrade.handshake!;
+  (incoming as IncomingWithProtocol)[CHOSEN_PROTOCOL] = protocol;
   let accepted: WebSocket | null = null;
   // ws writes the 101 synchronously (no verifyClient), so `accepted` is set when this returns.
-  serverFor(app).handleUpgrade(upgrade.incoming, upgrade.socket, upgrade.head, (socket) => {
+  serverFor(app).handleUpgrade(incoming, upgrade.socket, head, (socket) => {
     accepted = socket;
   });
-  const wsRefusal = incoming[WS_REFUSAL];
+  const wsRefusal = (incoming as IncomingWithProtocol)[WS_REFUSAL];
   if (accepted === null && wsRefusal !== undefined) {
     // ws wrote nothing: the socket is still ours, and the refusal an ordinary HTTP response.
     const refused = new HandshakeRefusal(HandshakeStatus.BAD_REQUEST, wsRefusal);
@@ -226,7 +226,7 @@ function upgradeSocket(
     return refused;
   }
   // From here on the socket is ws's: whatever happened, no HTTP bytes may be written by us.
-  upgrade.upgraded = true;
+  upgrade.handOver();
   if (accepted === null) {
     // ws answered itself (503 while shutting down) or found the socket already gone.
     app.logger.warn(

@@ -28,7 +28,16 @@ async function echoOnce(request: HttpRequest): Promise<void> {
   if (message !== null) await ws.send(message);
 }
 
+/** What the view sees of Node's parsed handshake once the 101 is written: nothing (it was let go). */
+async function handshakeKept(request: HttpRequest): Promise<void> {
+  const upgrade = request.upgrade!;
+  await request.websocket!.send(
+    JSON.stringify({ upgraded: upgrade.upgraded, kept: upgrade.handshake !== null }),
+  );
+}
+
 const routes = [
+  path('handshake-kept/', acceptWebsocket(handshakeKept)),
   path('echo/', acceptWebsocket(echo)),
   path('echo-once/', acceptWebsocket(echoOnce)),
   // Accepts and returns at once: a raw client sees the 101 and a close frame, then the end.
@@ -94,6 +103,12 @@ describe.each([
       expect(result.rest.includes('HTTP/')).toBe(false);
       expect(result.ended).toBe(true);
       expect(served.logger.lines).toEqual([]);
+    });
+
+    it('lets go of the parsed handshake once the 101 is written, so a long-lived connection does not keep it', async () => {
+      const result = await rawHandshake(port, handshakeLines('/handshake-kept/', port));
+      expect(result.status).toBe(101);
+      expect(JSON.parse(result.frames[0]!.payload.toString('utf8'))).toEqual({ upgraded: true, kept: false });
     });
 
     it('takes header tokens in any case and in lists (Connection: keep-alive, Upgrade)', async () => {

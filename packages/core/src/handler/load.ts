@@ -6,7 +6,7 @@ import { convertExceptionToResponse, responseForException, type ConversionContex
 import { emptyHooks } from './hooks';
 import { buildLegacy } from './legacy';
 import { buildOnion } from './onion';
-import { heldResponse, isPromiseLike, type MaybePromise } from './sync';
+import { heldResponse, isPromiseLike, isSettled, type MaybePromise } from './sync';
 import { createViewLayer } from './view-layer';
 
 /** Which of Django's two stacks a settings object selects. */
@@ -50,6 +50,10 @@ export function loadMiddleware(
     // A promise made from a response already in hand: answer with that response now.
     const held = heldResponse(answer);
     if (held !== null) return held;
+    // The outermost layer's own promise never rejects: nothing to add (a WebSocket's request waits
+    // on it as long as the connection lives, so each layer of promises costs every idle connection).
+    const neverRejects: boolean = isSettled(answer);
+    if (neverRejects) return answer;
     // Every layer converts its own errors; a rejection here would be a bug, still answered (500).
     return answer.then(undefined, (error: unknown) => responseForException(request, error, context()));
   };

@@ -42,13 +42,22 @@ export interface ResolverMatch {
   readonly route: string;
 }
 
-/** The raw socket of a request that asked to upgrade (set by the server; `null` for plain HTTP). */
+/**
+ * The raw socket of a request that asked to upgrade (set by the server; `null` for plain HTTP). What
+ * only the handshake needs is released when the socket is handed over, so a long-lived connection
+ * does not keep its parsed request alive.
+ */
 export interface UpgradeContext {
-  readonly incoming: IncomingMessage;
   readonly socket: Duplex;
-  readonly head: Buffer;
-  /** Set by whoever wrote the `101`; from then on no HTTP bytes may be written. */
-  upgraded: boolean;
+  /** Node's parsed request and the bytes that followed its head; `null` once handed over. */
+  readonly handshake: { readonly incoming: IncomingMessage; readonly head: Buffer } | null;
+  /** Whether the socket was handed over (the `101` written): no HTTP bytes may be written any more. */
+  readonly upgraded: boolean;
+  /**
+   * Whoever takes the socket over (writes the `101`) calls this: from then on no HTTP bytes may be
+   * written to it, and the server lets go of the handshake and of its own error listener.
+   */
+  handOver(): void;
 }
 
 /** The application-wide state a request can reach (set by `Application.handle`). */

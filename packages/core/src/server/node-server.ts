@@ -274,14 +274,7 @@ export class NodeServer {
 
   #serveUpgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
     const logger = this.#app.logger;
-    const upgrade: UpgradeContext = { incoming, socket, head, upgraded: false };
-    // Until a handshake hands the socket over; after that its owner (ws) handles and reports errors.
-    socket.on('error', (error) => {
-      if (!upgrade.upgraded)
-        logger.warn(
-          `Socket error during upgrade of ${escapeForLog(incoming.url ?? '')}: ${escapeForLog(error.message)}`,
-        );
-    });
+    const upgrade = new NodeUpgrade(incoming, socket, head, logger);
     let request: HttpRequest;
     try {
       assertUnambiguousHead(incoming);
@@ -299,7 +292,9 @@ export class NodeServer {
       request,
       (response) => {
         // After a 101 the socket belongs to the WebSocket; no HTTP bytes may follow.
-        if (!upgrade.upgraded) writeRawResponse(socket, response, logger, incoming);
+        // (Its parsed request is read from the upgrade, which lets go of it once handed over.)
+        const handshake = upgrade.handshake;
+        if (handshake !== null) writeRawResponse(socket, response, logger, handshake.incoming);
       },
       () => socket.destroy(),
     );
@@ -379,4 +374,38 @@ function checkingInterval(settings: ResolvedSettings): number {
   const timeouts = [settings.REQUEST_HEADERS_TIMEOUT, settings.REQUEST_TIMEOUT].filter((ms) => ms > 0);
   if (timeouts.length === 0) return 1000;
   return Math.min(1000, Math.max(10, Math.floor(Math.min(...timeouts) / 10)));
+}
+
+/**
+ * An upgrade request's socket until a handshake takes it over. Until then socket errors are ours to
+ * report; from then on they are the new owner's (ws reports them), and what only the handshake
+ * needed (the parsed request, the bytes after its head, our listener) is let go, so an idle
+ * WebSocket keeps none of it.
+ */
+class NodeUpgrade implements UpgradeContext {
+  handshake: { readonly incoming: IncomingMessage; readonly head: Buffer } | null;
+  readonly #onError: (error: Error) => void;
+
+  constructor(
+    incoming: IncomingMessage,
+    readonly socket: Duplex,
+    head: Buffer,
+    logger: Logger,
+  ) {
+    this.handshake = { incoming, head };
+    const target = incoming.url ?? '';
+    this.#onError = (error) =>
+      logger.warn(`Socket error during upgrade of ${escapeForLog(target)}: ${escapeForLog(error.message)}`);
+    socket.on('error', this.#onError);
+  }
+
+  get upgraded(): boolean {
+    return this.handshake === null;
+  }
+
+  handOver(): void {
+    if (this.handshake === null) return;
+    this.handshake = null;
+    this.socket.off('error', this.#onError);
+  }
 }
