@@ -307,7 +307,10 @@ export class WebSocketConnection implements WebSocketConnectionShape {
   }
 
   #addWaiter(waiter: Waiter): void {
-    (this.#waiters ??= []).push(waiter);
+    // A literal, not `[]` then push: an empty array grows to room for 17 on its first push, and a
+    // view waiting on an idle connection holds one waiter for as long as it is idle.
+    if (this.#waiters === null) this.#waiters = [waiter];
+    else this.#waiters.push(waiter);
   }
 
   /**

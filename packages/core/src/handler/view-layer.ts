@@ -82,12 +82,14 @@ export function createViewLayer(
   return function viewLayer(request) {
     const match = resolver.resolve(request.path);
     request.resolverMatch = match;
-    if (hooks.view.length > 0 || viewRunners.has(request)) return runSteps(viewSteps(request, match));
-    // The common case costs no generator: no processView hook, no view runner, and a view that
-    // answers at once with a plain response. Anything else replays what the view did into the steps.
+    if (hooks.view.length > 0) return runSteps(viewSteps(request, match));
+    // The common case costs no generator: no processView hook, and a view that answers at once with a
+    // plain response. Anything else replays what the view did into the steps.
+    const runner = viewRunners.get(request);
     let result: unknown;
     try {
-      result = match.view(request, match.params);
+      result =
+        runner === undefined ? match.view(request, match.params) : runner(request, match.view, match.params);
     } catch (error) {
       return runSteps(
         responseSteps(request, match, () => {
@@ -97,6 +99,19 @@ export function createViewLayer(
     }
     if (result != null && !isPromiseLike(result) && !isRenderable(result as HttpResponse))
       return result as HttpResponse;
+    if (isPromiseLike(result)) {
+      // A view that answers later (a WebSocket view answers when its connection ends) is waited for
+      // by one reaction, not by suspended steps: what an idle connection holds is that much smaller.
+      return Promise.resolve(result).then(
+        (response) => runSteps(responseSteps(request, match, () => response)),
+        (error: unknown) =>
+          runSteps(
+            responseSteps(request, match, () => {
+              throw error;
+            }),
+          ),
+      );
+    }
     return runSteps(responseSteps(request, match, () => result));
   };
 }

@@ -49,6 +49,9 @@ export class MiddlewareMixin {
     if (this.getResponse === null)
       throw new TypeError(`${this.constructor.name} was built without getResponse`);
     const response = this.getResponse(request);
+    // Without processResponse there is nothing to add: the inner layers' own promise (which never
+    // rejects) is this layer's answer, and the layer outside need not wrap it again.
+    if (this.processResponse === undefined) return response;
     // The inner layers' promise may hold a response already in hand: carry on in this tick.
     const held = heldResponse(response);
     if (held !== null) return this.#outward(request, held);

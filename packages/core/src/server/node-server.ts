@@ -384,7 +384,7 @@ function checkingInterval(settings: ResolvedSettings): number {
  */
 class NodeUpgrade implements UpgradeContext {
   handshake: { readonly incoming: IncomingMessage; readonly head: Buffer } | null;
-  readonly #onError: (error: Error) => void;
+  #onError: ((error: Error) => void) | null;
 
   constructor(
     incoming: IncomingMessage,
@@ -406,6 +406,7 @@ class NodeUpgrade implements UpgradeContext {
   handOver(): void {
     if (this.handshake === null) return;
     this.handshake = null;
-    this.socket.off('error', this.#onError);
+    this.socket.off('error', this.#onError!);
+    this.#onError = null;
   }
 }
