@@ -4,7 +4,7 @@
 # Each server is warmed up (the JIT settles). Every batch of requests also carries a fixed cost (the
 # load generator's new connections, callgrind's own dump), large next to one request; so two batches
 # are counted, N and 5N requests, and the difference divided by 4N is the cost of one more request.
-#   bash bench/instructions.sh [N=2000] [server...]   servers: bare none onion legacy (default: all)
+#   bash bench/instructions.sh [N=2000] [server...]   servers: bare none onion legacy django (default: all)
 set -euo pipefail
 cd "$(dirname "$0")"
 node ../scripts/ensure-installed.mjs .
@@ -44,6 +44,7 @@ for server in "${servers[@]}"; do
     none) run 'manouche, no middleware' manouche.mjs MIDDLEWARE_COUNT=0 ;;
     onion) run 'manouche, 5 MIDDLEWARE' manouche.mjs MIDDLEWARE_COUNT=5 MODE=MIDDLEWARE ;;
     legacy) run 'manouche, 5 MIDDLEWARE_CLASSES' manouche.mjs MIDDLEWARE_COUNT=5 MODE=MIDDLEWARE_CLASSES ;;
-    *) echo "unknown server $server (bare none onion legacy)" >&2; exit 2 ;;
+    django) run 'manouche, Django default MIDDLEWARE' manouche-django-stack.mjs X=1 ;;
+    *) echo "unknown server $server (bare none onion legacy django)" >&2; exit 2 ;;
   esac
 done

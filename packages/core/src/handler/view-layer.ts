@@ -37,9 +37,20 @@ export function createViewLayer(
   resolver: UrlResolver,
   hooks: StackHooks,
 ): (request: HttpRequest) => MaybePromise<HttpResponse> {
-  function* viewSteps(request: HttpRequest, match: Resolution): Steps<HttpResponse> {
-    for (const hook of hooks.view) {
-      const response = (yield hook.run(request, match.view, match.params)) as ResponseOrNothing;
+  /**
+   * The view hooks from the one at `index` on, whose answer was `answered` (a response, or a promise
+   * of one or of nothing), then the view: the path of a hook that answered or answers later.
+   */
+  function* viewSteps(
+    request: HttpRequest,
+    match: Resolution,
+    index: number,
+    answered: unknown,
+  ): Steps<HttpResponse> {
+    let response = (yield answered) as ResponseOrNothing;
+    if (response != null) return yield* templateSteps(request, response);
+    for (let next = index + 1; next < hooks.view.length; next++) {
+      response = (yield hooks.view[next]!.run(request, match.view, match.params)) as ResponseOrNothing;
       if (response != null) return yield* templateSteps(request, response);
     }
     const runner = viewRunners.get(request);
@@ -82,7 +93,13 @@ export function createViewLayer(
   return function viewLayer(request) {
     const match = resolver.resolve(request.path);
     request.resolverMatch = match;
-    if (hooks.view.length > 0) return runSteps(viewSteps(request, match));
+    // The processView hooks, in a plain loop while each answers nothing at once (the usual case:
+    // CSRF's on a GET); the first that answers, or answers later, continues as steps.
+    const viewHooks = hooks.view;
+    for (let index = 0; index < viewHooks.length; index++) {
+      const answer = viewHooks[index]!.run(request, match.view, match.params);
+      if (answer != null) return runSteps(viewSteps(request, match, index, answer));
+    }
     // The common case costs no generator: no processView hook, and a view that answers at once with a
     // plain response. Anything else replays what the view did into the steps.
     const runner = viewRunners.get(request);

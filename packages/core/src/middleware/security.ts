@@ -32,28 +32,68 @@ export class SecurityMiddleware extends MiddlewareMixin {
   override processResponse(request: HttpRequest, response: HttpResponse): HttpResponse {
     const settings = request.app!.settings;
     const headers = response.headers;
-    if (settings.SECURE_HSTS_SECONDS > 0 && request.isSecure()) {
-      let value = `max-age=${settings.SECURE_HSTS_SECONDS}`;
-      if (settings.SECURE_HSTS_INCLUDE_SUBDOMAINS) value += '; includeSubDomains';
-      if (settings.SECURE_HSTS_PRELOAD) value += '; preload';
-      headers.setDefault('Strict-Transport-Security', value);
-    }
-    if (settings.SECURE_CONTENT_TYPE_NOSNIFF) headers.setDefault('X-Content-Type-Options', 'nosniff');
-    const referrerPolicy = settings.SECURE_REFERRER_POLICY;
-    if (referrerPolicy) {
-      // A comma-separated string or an array of fallbacks, as Django accepts.
-      const policies = (typeof referrerPolicy === 'string' ? referrerPolicy.split(',') : referrerPolicy)
-        .map((policy) => policy.trim())
-        .filter((policy) => policy !== '');
-      headers.setDefault('Referrer-Policy', policies.join(','));
-    }
-    const openerPolicy = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY;
-    if (openerPolicy) headers.setDefault('Cross-Origin-Opener-Policy', openerPolicy);
+    const values = headerValuesFor(settings);
+    if (values.hsts !== null && request.isSecure())
+      headers.setDefault('Strict-Transport-Security', values.hsts);
+    if (values.nosniff) headers.setDefault('X-Content-Type-Options', 'nosniff');
+    if (values.referrerPolicy !== null) headers.setDefault('Referrer-Policy', values.referrerPolicy);
+    if (values.openerPolicy !== null) headers.setDefault('Cross-Origin-Opener-Policy', values.openerPolicy);
     return response;
   }
 }
 
-/** `SECURE_SSL_HOST`: the host HTTPS redirects go to (default: the request's own host). */
+/** The header values the settings ask for, as written to every response, and the settings they came from. */
+interface SecurityHeaderValues {
+  readonly hsts: string | null;
+  readonly nosniff: boolean;
+  readonly referrerPolicy: string | null;
+  readonly openerPolicy: string | null;
+  readonly from: readonly unknown[];
+}
+
+// Settings are read per request (overrideSettings changes them in place), but they rarely change:
+// the values are worked out again only when one of the settings they come from did.
+const headerValuesBySettings = new WeakMap<ResolvedSettings, SecurityHeaderValues>();
+
+function headerValuesFor(settings: ResolvedSettings): SecurityHeaderValues {
+  const from = [
+    settings.SECURE_HSTS_SECONDS,
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    settings.SECURE_HSTS_PRELOAD,
+    settings.SECURE_CONTENT_TYPE_NOSNIFF,
+    settings.SECURE_REFERRER_POLICY,
+    settings.SECURE_CROSS_ORIGIN_OPENER_POLICY,
+  ];
+  const known = headerValuesBySettings.get(settings);
+  if (known !== undefined && known.from.every((value, index) => value === from[index])) return known;
+  const values: SecurityHeaderValues = {
+    hsts: hstsValue(settings),
+    nosniff: settings.SECURE_CONTENT_TYPE_NOSNIFF,
+    referrerPolicy: referrerPolicyValue(settings.SECURE_REFERRER_POLICY),
+    openerPolicy: settings.SECURE_CROSS_ORIGIN_OPENER_POLICY || null,
+    from,
+  };
+  headerValuesBySettings.set(settings, values);
+  return values;
+}
+
+function hstsValue(settings: ResolvedSettings): string | null {
+  if (!(settings.SECURE_HSTS_SECONDS > 0)) return null;
+  let value = `max-age=${settings.SECURE_HSTS_SECONDS}`;
+  if (settings.SECURE_HSTS_INCLUDE_SUBDOMAINS) value += '; includeSubDomains';
+  if (settings.SECURE_HSTS_PRELOAD) value += '; preload';
+  return value;
+}
+
+/** A comma-separated string or an array of fallbacks, as Django accepts; `null` for none. */
+function referrerPolicyValue(policy: ResolvedSettings['SECURE_REFERRER_POLICY']): string | null {
+  if (!policy) return null;
+  return (typeof policy === 'string' ? policy.split(',') : policy)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .join(',');
+}
+
 function sslHost(settings: ResolvedSettings): string | null {
   const host = settings.SECURE_SSL_HOST;
   if (host === undefined || host === null || host === '') return null;
