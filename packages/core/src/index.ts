@@ -149,7 +149,17 @@ export {
   type SessionData,
   type SessionStore,
 } from './middleware/sessions';
-export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken, rotateToken } from './middleware/csrf';
+export {
+  CSRF_SESSION_KEY,
+  CsrfViewMiddleware,
+  CsrfReason,
+  csrfExempt,
+  getToken,
+  rotateToken,
+  type CsrfFailureView,
+} from './middleware/csrf';
+export { csrfProtect, ensureCsrfCookie, requiresCsrfToken } from './middleware/csrf-decorators';
+export { decoratorFromMiddleware } from './middleware/decorator-from-middleware';
 export { AnonymousUser, type AuthUser, type RequestUser } from './auth/users';
 export { authenticate, type AuthBackend, type Credentials } from './auth/backends';
 export { AuthenticationMiddleware } from './auth/middleware';

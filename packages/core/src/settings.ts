@@ -105,8 +105,15 @@ export interface Settings {
   CSRF_COOKIE_SAMESITE?: 'Strict' | 'Lax' | 'None';
   /** The request header that may carry the token. */
   CSRF_HEADER_NAME?: string;
-  /** Origins (`https://example.com`) allowed to POST besides this site. */
+  /**
+   * Origins (`https://example.com`) allowed to POST besides this site; `https://*.example.com` trusts
+   * every subdomain.
+   */
   CSRF_TRUSTED_ORIGINS?: string[];
+  /** The CSRF cookie's `Domain` (`.example.com` to share it with subdomains); `null`: this host only. */
+  CSRF_COOKIE_DOMAIN?: string | null;
+  /** Keep the CSRF secret in the session instead of a cookie (needs `SessionMiddleware` before CSRF). */
+  CSRF_USE_SESSIONS?: boolean;
   /** Where `loginRequired` sends anonymous users: a path (`/accounts/login/`) or a URL name. */
   LOGIN_URL?: string;
   /** Where `loginRedirectUrl()` sends a user who just logged in without a safe `next`: a path or a URL name. */
@@ -281,6 +288,12 @@ const SPECS = {
   CSRF_COOKIE_SAMESITE: { default: 'Lax', check: isSameSite, expected: "'Strict', 'Lax' or 'None'" },
   CSRF_HEADER_NAME: { default: 'X-CSRFToken', check: isNonEmptyString, expected: 'a header name' },
   CSRF_TRUSTED_ORIGINS: { default: [], check: isStringArray, expected: 'an array of origins' },
+  CSRF_COOKIE_DOMAIN: { check: isStringOrNull, expected: 'a domain or null' },
+  CSRF_USE_SESSIONS: { default: false, check: isBoolean, expected: 'a boolean' },
+  CSRF_FAILURE_VIEW: {
+    check: (v) => v === null || typeof v === 'function',
+    expected: 'a view (request, reason) => response, or null',
+  },
   AUTHENTICATION_BACKENDS: {
     default: [],
     check: (v) => {
