@@ -1,4 +1,8 @@
-import { responseForException, type ConversionContext } from './handler/exception';
+import {
+  defaultResponseForException,
+  responseForException,
+  type ConversionContext,
+} from './handler/exception';
 import { loadMiddleware, middlewareMode, type MiddlewareMode, type RequestHandler } from './handler/load';
 import { isPromiseLike, type MaybePromise } from './handler/sync';
 import type { HttpRequest } from './http/request';
@@ -90,7 +94,8 @@ export class Application {
   /** The response for a request that failed before it could run (a bad target, a body too big). */
   respondToError(request: HttpRequest, error: unknown): HttpResponse {
     request.app = this;
-    return responseForException(request, error, this.#conversion);
+    // Before the handler: the default pages only, so the server can write the answer at once.
+    return defaultResponseForException(request, error, this.#conversion);
   }
 
   /**
@@ -104,7 +109,7 @@ export class Application {
       request.getHost();
       return null;
     } catch (error) {
-      return responseForException(request, error, this.#conversion);
+      return defaultResponseForException(request, error, this.#conversion);
     }
   }
 

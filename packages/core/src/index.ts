@@ -69,7 +69,11 @@ export {
   path,
   rePath,
   include,
+  type ErrorView,
+  type IncludeOptions,
+  type ServerErrorView,
   type UrlConf,
+  type UrlConfModule,
   type UrlInclude,
   type UrlPattern,
   type RouteView,
@@ -79,10 +83,10 @@ export {
 export type { PathConverterTypes, RouteParams } from './urls/route-params';
 export { registerConverter, type PathConverter } from './urls/converters';
 export { resolve, reverse } from './urls/reverse';
-export { UrlResolver, type CompiledRoute, type Resolution } from './urls/resolver';
+export { UrlResolver, type CompiledRoute, type Resolution, type ReverseOptions } from './urls/resolver';
 export { middlewareMode, type MiddlewareMode } from './handler/load';
 export { setViewRunner, type ViewRunner } from './handler/view-layer';
-export { responseForException, serverError } from './handler/exception';
+export { defaultResponseForException, responseForException, serverError } from './handler/exception';
 export type {
   GetResponse,
   LegacyMiddleware,

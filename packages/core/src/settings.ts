@@ -237,7 +237,10 @@ const isPattern: Check = (v) => {
  * default) the type of the resolved settings. A setting missing here does not compile.
  */
 const SPECS = {
-  ROOT_URLCONF: { check: Array.isArray, expected: 'an array of path()/include() entries' },
+  ROOT_URLCONF: {
+    check: (v) => Array.isArray(v) || (isObject(v) && Array.isArray(v.urlpatterns)),
+    expected: 'an array of path()/include() entries, or a module exporting them as urlpatterns',
+  },
   MIDDLEWARE: {
     check: (v) => v === null || isFunctionArray(v),
     expected: 'an array of middleware classes or factories',

@@ -1,10 +1,11 @@
 import type { Settings } from '../settings';
 import { UrlResolver } from '../urls/resolver';
+import { isUrlConf } from '../urls/patterns';
 import { error, warning, type CheckMessage } from './messages';
 
 /** E004: `ROOT_URLCONF` does not compile (a bad entry, route or converter); `createApp` would throw. */
 export function checkUrlConfCompiles(settings: Settings): CheckMessage[] {
-  if (!Array.isArray(settings.ROOT_URLCONF)) return []; // E001 reports a missing or mistyped conf.
+  if (!isUrlConf(settings.ROOT_URLCONF)) return []; // E001 reports a missing or mistyped conf.
   try {
     new UrlResolver(settings.ROOT_URLCONF);
     return [];
@@ -16,7 +17,7 @@ export function checkUrlConfCompiles(settings: Settings): CheckMessage[] {
 
 /** W003: a URL name used by more than one route; `reverse()` only ever finds the first that fits. */
 export function checkDuplicateUrlNames(settings: Settings): CheckMessage[] {
-  if (!Array.isArray(settings.ROOT_URLCONF)) return [];
+  if (!isUrlConf(settings.ROOT_URLCONF)) return [];
   let resolver: UrlResolver;
   try {
     resolver = new UrlResolver(settings.ROOT_URLCONF);
