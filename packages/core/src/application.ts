@@ -13,7 +13,7 @@ import { NodeServer, type HttpServer } from './server/node-server';
 import { resolveSettings, type ResolvedSettings, type Settings } from './settings';
 import { TemplateEngines } from './templates/engine';
 import { isTemplateResponse } from './templates/template-response';
-import { UrlResolver } from './urls/resolver';
+import { UrlResolver, type ReverseOptions } from './urls/resolver';
 import { setDefaultSecret } from './signing';
 import { setDefaultResolver } from './urls/reverse';
 import { inspectViews } from './views/inspect';
@@ -147,8 +147,8 @@ export class Application {
   }
 
   /** The path of the URL pattern named `name` in this application's URL conf. */
-  reverse(name: string, params: Record<string, unknown> = {}): string {
-    return this.resolver.reverse(name, params);
+  reverse(name: string, params: Record<string, unknown> = {}, options: ReverseOptions = {}): string {
+    return this.resolver.reverse(name, params, options);
   }
 
   /**

@@ -82,7 +82,7 @@ export {
 } from './urls/patterns';
 export type { PathConverterTypes, RouteParams } from './urls/route-params';
 export { registerConverter, type PathConverter } from './urls/converters';
-export { resolve, reverse } from './urls/reverse';
+export { LazyUrl, resolve, reverse, reverseLazy } from './urls/reverse';
 export { UrlResolver, type CompiledRoute, type Resolution, type ReverseOptions } from './urls/resolver';
 export { middlewareMode, type MiddlewareMode } from './handler/load';
 export { setViewRunner, type ViewRunner } from './handler/view-layer';
