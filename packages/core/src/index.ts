@@ -149,10 +149,13 @@ export { redirect, render, resolveUrl, type HasAbsoluteUrl } from './views/short
 export {
   MemorySessionStore,
   Session,
+  SESSION_EXPIRY_KEY,
   SessionMiddleware,
   type SessionData,
+  type SessionExpiryPolicy,
   type SessionStore,
 } from './middleware/sessions';
+export { SignedCookieSessionStore } from './middleware/sessions-signed-cookies';
 export {
   CSRF_SESSION_KEY,
   CsrfViewMiddleware,

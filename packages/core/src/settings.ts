@@ -279,6 +279,7 @@ const SPECS = {
   SESSION_COOKIE_PATH: { default: '/', check: isNonEmptyString, expected: 'a path' },
   SESSION_COOKIE_DOMAIN: { check: isStringOrNull, expected: 'a domain or null' },
   SESSION_SAVE_EVERY_REQUEST: { default: false, check: isBoolean, expected: 'a boolean' },
+  SESSION_EXPIRE_AT_BROWSER_CLOSE: { default: false, check: isBoolean, expected: 'a boolean' },
   CSRF_COOKIE_NAME: { default: 'csrftoken', check: isNonEmptyString, expected: 'a cookie name' },
   CSRF_COOKIE_AGE: {
     default: 31_449_600,
