@@ -40,9 +40,11 @@ describe('manouche check and the Django parity settings', () => {
   });
 
   it('reports a mistyped new setting (E001)', () => {
-    expect(ids({ ROOT_URLCONF: urlpatterns, SESSION_EXPIRE_AT_BROWSER_CLOSE: 'yes' })).toEqual([
-      'manouche.E001',
-    ]);
+    const mistyped = {
+      ROOT_URLCONF: urlpatterns,
+      SESSION_EXPIRE_AT_BROWSER_CLOSE: 'yes',
+    } as unknown as Settings;
+    expect(ids(mistyped)).toEqual(['manouche.E001']);
   });
 
   it('accepts a URL conf module as ROOT_URLCONF', () => {
