@@ -12,8 +12,8 @@ import {
   type Settings,
   type UrlConfModule,
 } from '@manouche/core';
-import { Client } from '@manouche/testing';
-import { createLoggedApp } from './support/serve';
+import { Client, RequestFactory } from '@manouche/testing';
+import { createLoggedApp, MemoryLogger } from './support/serve';
 
 const urlpatterns = [
   path('missing/', () => {
@@ -198,5 +198,35 @@ describe('handlerXXX in the URL conf module', () => {
   it('ROOT_URLCONF may be a module object without error views', async () => {
     const app = createApp({ ROOT_URLCONF: { urlpatterns: [path('ok/', () => new HttpResponse('ok'))] } });
     expect((await new Client(app).get('/ok/')).text).toBe('ok');
+  });
+});
+
+describe('error views and synchronous answers', () => {
+  const factory = new RequestFactory();
+
+  // A synchronous stack: MIDDLEWARE_CLASSES with synchronous hooks, or no MIDDLEWARE layer (a MIDDLEWARE
+  // layer's getResponse always answers with a promise).
+  const synchronousStacks: Array<Partial<Settings>> = [{ MIDDLEWARE_CLASSES: [Stamp] }, { MIDDLEWARE: [] }];
+
+  it.each(synchronousStacks)(
+    'a 404, default or from a synchronous handler404, is answered in the same tick (%p)',
+    (stack) => {
+      const handler404 = () => new HttpResponse('sync 404', { status: 404 });
+      for (const urls of [{ urlpatterns }, { urlpatterns, handler404 }]) {
+        const app = createApp({ ROOT_URLCONF: urls, LOGGER: new MemoryLogger(), ...stack });
+        expect(app.respond(factory.get('/missing/'))).toBeInstanceOf(HttpResponse);
+      }
+    },
+  );
+
+  it('an async handler404 makes that answer a promise of the custom page', async () => {
+    const app = createApp({
+      ROOT_URLCONF: { urlpatterns, handler404: async () => new HttpResponse('async 404', { status: 404 }) },
+      LOGGER: new MemoryLogger(),
+      MIDDLEWARE: [],
+    });
+    const answer = app.respond(factory.get('/missing/'));
+    expect(answer).toBeInstanceOf(Promise);
+    expect((await answer).text).toBe('async 404');
   });
 });
