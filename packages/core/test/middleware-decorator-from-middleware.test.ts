@@ -25,7 +25,9 @@ class Recorder extends MiddlewareMixin {
     return new HttpResponse(`handled: ${(error as Error).message}`, { status: 503 });
   }
   override processResponse(_request: HttpRequest, response: HttpResponse): HttpResponse {
-    Recorder.calls.push(`processResponse(${response.isRendered === false ? 'unrendered' : 'rendered'})`);
+    Recorder.calls.push(
+      `processResponse(${response instanceof TemplateResponse && !response.isRendered ? 'unrendered' : 'rendered'})`,
+    );
     response.headers.set('X-Decorated', 'yes');
     return response;
   }
