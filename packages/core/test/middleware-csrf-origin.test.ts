@@ -1,4 +1,11 @@
-import { CsrfViewMiddleware, getToken, HttpResponse, path, type Settings } from '@manouche/core';
+import {
+  CsrfViewMiddleware,
+  getToken,
+  HttpResponse,
+  path,
+  SessionMiddleware,
+  type Settings,
+} from '@manouche/core';
 import { Client, overrideSettings } from '@manouche/testing';
 import { createLoggedApp } from './support/serve';
 
@@ -94,6 +101,27 @@ describe.each(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const)(
           200,
         );
         expect((await securePost(domain, { Referer: 'https://localhost/' })).response.statusCode).toBe(403);
+      });
+
+      it('with CSRF_USE_SESSIONS, matches the Referer against SESSION_COOKIE_DOMAIN instead', async () => {
+        const { app } = createLoggedApp({
+          ROOT_URLCONF: routes,
+          [mode]: [SessionMiddleware, CsrfViewMiddleware],
+          SECRET_KEY: 'test-secret',
+          CSRF_USE_SESSIONS: true,
+          CSRF_COOKIE_DOMAIN: '.ignored.example',
+          SESSION_COOKIE_DOMAIN: '.example.com',
+        });
+        const client = new Client(app);
+        const token = (await client.get('/form/', undefined, { secure: true })).text;
+        const post = (referer: string) =>
+          client.post(
+            '/submit/',
+            { csrfmiddlewaretoken: token },
+            { secure: true, headers: { Referer: referer } },
+          );
+        expect((await post('https://shop.example.com/')).statusCode).toBe(200);
+        expect((await post('https://www.ignored.example/')).statusCode).toBe(403);
       });
 
       it('checks no Referer on plain HTTP', async () => {
