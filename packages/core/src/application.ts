@@ -1,4 +1,8 @@
-import { responseForException, type ConversionContext } from './handler/exception';
+import {
+  defaultResponseForException,
+  responseForException,
+  type ConversionContext,
+} from './handler/exception';
 import { loadMiddleware, middlewareMode, type MiddlewareMode, type RequestHandler } from './handler/load';
 import { isPromiseLike, type MaybePromise } from './handler/sync';
 import type { HttpRequest } from './http/request';
@@ -9,7 +13,7 @@ import { NodeServer, type HttpServer } from './server/node-server';
 import { resolveSettings, type ResolvedSettings, type Settings } from './settings';
 import { TemplateEngines } from './templates/engine';
 import { isTemplateResponse } from './templates/template-response';
-import { UrlResolver } from './urls/resolver';
+import { UrlResolver, type ReverseOptions } from './urls/resolver';
 import { setDefaultSecret } from './signing';
 import { setDefaultResolver } from './urls/reverse';
 import { inspectViews } from './views/inspect';
@@ -90,7 +94,8 @@ export class Application {
   /** The response for a request that failed before it could run (a bad target, a body too big). */
   respondToError(request: HttpRequest, error: unknown): HttpResponse {
     request.app = this;
-    return responseForException(request, error, this.#conversion);
+    // Before the handler: the default pages only, so the server can write the answer at once.
+    return defaultResponseForException(request, error, this.#conversion);
   }
 
   /**
@@ -104,7 +109,7 @@ export class Application {
       request.getHost();
       return null;
     } catch (error) {
-      return responseForException(request, error, this.#conversion);
+      return defaultResponseForException(request, error, this.#conversion);
     }
   }
 
@@ -142,8 +147,8 @@ export class Application {
   }
 
   /** The path of the URL pattern named `name` in this application's URL conf. */
-  reverse(name: string, params: Record<string, unknown> = {}): string {
-    return this.resolver.reverse(name, params);
+  reverse(name: string, params: Record<string, unknown> = {}, options: ReverseOptions = {}): string {
+    return this.resolver.reverse(name, params, options);
   }
 
   /**

@@ -69,7 +69,11 @@ export {
   path,
   rePath,
   include,
+  type ErrorView,
+  type IncludeOptions,
+  type ServerErrorView,
   type UrlConf,
+  type UrlConfModule,
   type UrlInclude,
   type UrlPattern,
   type RouteView,
@@ -78,11 +82,11 @@ export {
 } from './urls/patterns';
 export type { PathConverterTypes, RouteParams } from './urls/route-params';
 export { registerConverter, type PathConverter } from './urls/converters';
-export { resolve, reverse } from './urls/reverse';
-export { UrlResolver, type CompiledRoute, type Resolution } from './urls/resolver';
+export { LazyUrl, resolve, reverse, reverseLazy } from './urls/reverse';
+export { UrlResolver, type CompiledRoute, type Resolution, type ReverseOptions } from './urls/resolver';
 export { middlewareMode, type MiddlewareMode } from './handler/load';
 export { setViewRunner, type ViewRunner } from './handler/view-layer';
-export { responseForException, serverError } from './handler/exception';
+export { defaultResponseForException, responseForException, serverError } from './handler/exception';
 export type {
   GetResponse,
   LegacyMiddleware,
@@ -145,11 +149,24 @@ export { redirect, render, resolveUrl, type HasAbsoluteUrl } from './views/short
 export {
   MemorySessionStore,
   Session,
+  SESSION_EXPIRY_KEY,
   SessionMiddleware,
   type SessionData,
+  type SessionExpiryPolicy,
   type SessionStore,
 } from './middleware/sessions';
-export { CsrfViewMiddleware, CsrfReason, csrfExempt, getToken, rotateToken } from './middleware/csrf';
+export { SignedCookieSessionStore } from './middleware/sessions-signed-cookies';
+export {
+  CSRF_SESSION_KEY,
+  CsrfViewMiddleware,
+  CsrfReason,
+  csrfExempt,
+  getToken,
+  rotateToken,
+  type CsrfFailureView,
+} from './middleware/csrf';
+export { csrfProtect, ensureCsrfCookie, requiresCsrfToken } from './middleware/csrf-decorators';
+export { decoratorFromMiddleware } from './middleware/decorator-from-middleware';
 export { AnonymousUser, type AuthUser, type RequestUser } from './auth/users';
 export { authenticate, type AuthBackend, type Credentials } from './auth/backends';
 export { AuthenticationMiddleware } from './auth/middleware';

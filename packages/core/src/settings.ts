@@ -105,8 +105,15 @@ export interface Settings {
   CSRF_COOKIE_SAMESITE?: 'Strict' | 'Lax' | 'None';
   /** The request header that may carry the token. */
   CSRF_HEADER_NAME?: string;
-  /** Origins (`https://example.com`) allowed to POST besides this site. */
+  /**
+   * Origins (`https://example.com`) allowed to POST besides this site; `https://*.example.com` trusts
+   * every subdomain.
+   */
   CSRF_TRUSTED_ORIGINS?: string[];
+  /** The CSRF cookie's `Domain` (`.example.com` to share it with subdomains); `null`: this host only. */
+  CSRF_COOKIE_DOMAIN?: string | null;
+  /** Keep the CSRF secret in the session instead of a cookie (needs `SessionMiddleware` before CSRF). */
+  CSRF_USE_SESSIONS?: boolean;
   /** Where `loginRequired` sends anonymous users: a path (`/accounts/login/`) or a URL name. */
   LOGIN_URL?: string;
   /** Where `loginRedirectUrl()` sends a user who just logged in without a safe `next`: a path or a URL name. */
@@ -230,7 +237,10 @@ const isPattern: Check = (v) => {
  * default) the type of the resolved settings. A setting missing here does not compile.
  */
 const SPECS = {
-  ROOT_URLCONF: { check: Array.isArray, expected: 'an array of path()/include() entries' },
+  ROOT_URLCONF: {
+    check: (v) => Array.isArray(v) || (isObject(v) && Array.isArray(v.urlpatterns)),
+    expected: 'an array of path()/include() entries, or a module exporting them as urlpatterns',
+  },
   MIDDLEWARE: {
     check: (v) => v === null || isFunctionArray(v),
     expected: 'an array of middleware classes or factories',
@@ -269,6 +279,7 @@ const SPECS = {
   SESSION_COOKIE_PATH: { default: '/', check: isNonEmptyString, expected: 'a path' },
   SESSION_COOKIE_DOMAIN: { check: isStringOrNull, expected: 'a domain or null' },
   SESSION_SAVE_EVERY_REQUEST: { default: false, check: isBoolean, expected: 'a boolean' },
+  SESSION_EXPIRE_AT_BROWSER_CLOSE: { default: false, check: isBoolean, expected: 'a boolean' },
   CSRF_COOKIE_NAME: { default: 'csrftoken', check: isNonEmptyString, expected: 'a cookie name' },
   CSRF_COOKIE_AGE: {
     default: 31_449_600,
@@ -281,6 +292,12 @@ const SPECS = {
   CSRF_COOKIE_SAMESITE: { default: 'Lax', check: isSameSite, expected: "'Strict', 'Lax' or 'None'" },
   CSRF_HEADER_NAME: { default: 'X-CSRFToken', check: isNonEmptyString, expected: 'a header name' },
   CSRF_TRUSTED_ORIGINS: { default: [], check: isStringArray, expected: 'an array of origins' },
+  CSRF_COOKIE_DOMAIN: { check: isStringOrNull, expected: 'a domain or null' },
+  CSRF_USE_SESSIONS: { default: false, check: isBoolean, expected: 'a boolean' },
+  CSRF_FAILURE_VIEW: {
+    check: (v) => v === null || typeof v === 'function',
+    expected: 'a view (request, reason) => response, or null',
+  },
   AUTHENTICATION_BACKENDS: {
     default: [],
     check: (v) => {

@@ -1,4 +1,12 @@
-import { csrfExempt, CsrfViewMiddleware, getToken, HttpResponse, path, type Settings } from '@manouche/core';
+import {
+  csrfExempt,
+  CsrfViewMiddleware,
+  getToken,
+  HttpResponse,
+  path,
+  SessionMiddleware,
+  type Settings,
+} from '@manouche/core';
 import { Client, overrideSettings } from '@manouche/testing';
 import { createLoggedApp } from './support/serve';
 
@@ -120,5 +128,62 @@ describe('getToken() without the middleware', () => {
     const response = await new Client(app).get('/form/');
     expect(response.statusCode).toBe(500);
     expect(response.text).toContain('CsrfViewMiddleware');
+  });
+});
+
+describe.each(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const)('CSRF settings in %s', (mode) => {
+  it("CSRF_FAILURE_VIEW answers a refused request, called with the request and Django's reason", async () => {
+    const seen: string[] = [];
+    const { app, logger } = createLoggedApp({
+      ROOT_URLCONF: routes,
+      [mode]: [CsrfViewMiddleware],
+      CSRF_FAILURE_VIEW: (request, reason) => {
+        seen.push(`${request.path} ${reason}`);
+        return new HttpResponse(`custom: ${reason}`, { status: 403 });
+      },
+    });
+    const response = await new Client(app).post('/submit/', { a: 'b' });
+    expect(response.statusCode).toBe(403);
+    expect(response.text).toBe('custom: CSRF cookie not set.');
+    expect(seen).toEqual(['/submit/ CSRF cookie not set.']);
+    expect(logger.messages()).toEqual(['Forbidden (CSRF cookie not set.): /submit/']);
+  });
+
+  it('CSRF_USE_SESSIONS keeps the secret in the session and sets no csrftoken cookie', async () => {
+    const { app } = createLoggedApp({
+      ROOT_URLCONF: routes,
+      [mode]: [SessionMiddleware, CsrfViewMiddleware],
+      SECRET_KEY: 'test-secret',
+      CSRF_USE_SESSIONS: true,
+    });
+    const client = new Client(app);
+    const form = await client.get('/form/');
+    expect(form.cookies.get('csrftoken')).toBeUndefined();
+    expect(form.cookies.get('sessionid')).toBeDefined();
+    expect((await client.post('/submit/', { csrfmiddlewaretoken: form.text })).statusCode).toBe(200);
+    const stranger = new Client(app);
+    expect((await stranger.post('/submit/', { csrfmiddlewaretoken: form.text })).statusCode).toBe(403);
+  });
+
+  it('CSRF_USE_SESSIONS without SessionMiddleware is a 500 that names the fix', async () => {
+    const { app } = createLoggedApp({
+      ROOT_URLCONF: routes,
+      [mode]: [CsrfViewMiddleware],
+      CSRF_USE_SESSIONS: true,
+      DEBUG: true,
+    });
+    const response = await new Client(app).get('/form/');
+    expect(response.statusCode).toBe(500);
+    expect(response.text).toContain('SessionMiddleware must come before CsrfViewMiddleware');
+  });
+
+  it('CSRF_COOKIE_DOMAIN sets the Domain of the csrftoken cookie', async () => {
+    const { app } = createLoggedApp({
+      ROOT_URLCONF: routes,
+      [mode]: [CsrfViewMiddleware],
+      CSRF_COOKIE_DOMAIN: '.localhost',
+    });
+    const response = await new Client(app).get('/form/');
+    expect(response.cookies.get('csrftoken')).toContain('Domain=.localhost');
   });
 });

@@ -13,8 +13,12 @@ import {
   checkSettingsValid,
   checkUnknownSettings,
 } from './settings';
-import { checkAuthenticationAfterSessions, checkMessagesAfterSessions } from './sessions';
-import { checkDuplicateUrlNames, checkUrlConfCompiles } from './urls';
+import {
+  checkAuthenticationAfterSessions,
+  checkCsrfSessionsAfterSessions,
+  checkMessagesAfterSessions,
+} from './sessions';
+import { checkDuplicateUrlNames, checkErrorViewSignatures, checkUrlConfCompiles } from './urls';
 import { checkWebsocketMiddleware } from './websocket';
 
 export type { CheckLevel, CheckMessage } from './messages';
@@ -31,10 +35,12 @@ const CHECKS: readonly Check[] = [
   checkSessionsHaveSecretKey,
   checkAuthenticationAfterSessions,
   checkMessagesAfterSessions,
+  checkCsrfSessionsAfterSessions,
   checkDuplicateMiddleware,
   checkWebsocketMiddleware,
   checkUrlConfCompiles,
   checkDuplicateUrlNames,
+  checkErrorViewSignatures,
 ];
 
 /** What {@link collectChecks} found: the messages to show and how many were silenced. */

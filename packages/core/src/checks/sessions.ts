@@ -32,6 +32,17 @@ export function checkMessagesAfterSessions(settings: Settings): CheckMessage[] {
   );
 }
 
+/** E008: `CSRF_USE_SESSIONS` with `CsrfViewMiddleware` and no `SessionMiddleware` before it. */
+export function checkCsrfSessionsAfterSessions(settings: Settings): CheckMessage[] {
+  if (settings.CSRF_USE_SESSIONS !== true) return [];
+  return needsSessionsBefore(
+    settings,
+    'CsrfViewMiddleware',
+    'E008',
+    'CSRF_USE_SESSIONS keeps the CSRF secret in the session',
+  );
+}
+
 function needsSessionsBefore(settings: Settings, name: string, code: string, why: string): CheckMessage[] {
   const { setting, entries } = activeMiddleware(settings);
   const at = entries.findIndex((entry) => isClassNamed(entry, name));

@@ -1,6 +1,6 @@
 import { CommandError } from '../exceptions';
 import type { Settings } from '../settings';
-import type { View } from '../urls/patterns';
+import { isUrlConf, type View } from '../urls/patterns';
 import { UrlResolver, type CompiledRoute } from '../urls/resolver';
 import { viewChain, type ViewLike } from '../views/wraps';
 import { EXIT_OK } from './errors';
@@ -21,7 +21,7 @@ const COLUMN_GAP = '  ';
 
 /** The compiled routes of `settings.ROOT_URLCONF`, in match order. */
 export function routeRows(settings: Settings): RouteRow[] {
-  if (!Array.isArray(settings.ROOT_URLCONF))
+  if (!isUrlConf(settings.ROOT_URLCONF))
     throw new CommandError('The ROOT_URLCONF setting is required: an array of path()/include() entries');
   return new UrlResolver(settings.ROOT_URLCONF).routes.map((route: CompiledRoute) => ({
     route: route.route,

@@ -3,6 +3,7 @@ import type { HttpRequest } from '../http/request';
 import { HttpResponse } from '../http/response';
 import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
+import { isTemplateResponse } from '../templates/template-response';
 import type { UrlResolver } from '../urls/resolver';
 import { isPromiseLike, isSettled, markSettled, settledWith, type MaybePromise } from './sync';
 
@@ -35,18 +36,40 @@ const LOG_LABELS: Record<number, string> = {
  * Turns an exception into its response (Django's `response_for_exception`): `Http404` 404,
  * `PermissionDenied` 403, `SuspiciousOperation`/`BadRequest` 400, anything else 500. Logs one line:
  * a warning for 4xx, an error with the trace for 500. The trace reaches the body only with `DEBUG`.
+ * Without `DEBUG`, the root URL conf module's `handler400`/`handler403`/`handler404`/`handler500`
+ * answer instead of the default pages (see {@link errorViewResponse}): the answer is then a promise
+ * when the view is asynchronous, and synchronous otherwise.
  */
 export function responseForException(
   request: HttpRequest,
   error: unknown,
   context: ConversionContext,
-): HttpResponse {
+): MaybePromise<HttpResponse> {
   const status = statusOfError(error);
   if (status >= 500) return serverError(request, error, context);
-  const message = error instanceof Error ? error.message : String(error);
-  const label = LOG_LABELS[status] ?? 'Client Error';
-  const detail = message && !(error instanceof Http404) ? ` (${escapeForLog(message)})` : '';
-  context.logger.warn(`${label}: ${escapeForLog(request.path)}${detail}`);
+  logClientError(request, error, status, context);
+  if (context.settings.DEBUG)
+    return new HttpResponse(debugClientErrorPage(request, error, status, context), { status });
+  const custom = context.resolver.errorHandler(status);
+  if (custom === null) return new HttpResponse(PUBLIC_PAGES[status] ?? '', { status });
+  return errorViewResponse(request, status, () => custom(request, error), context);
+}
+
+/**
+ * {@link responseForException} with the default pages only, always synchronous: for a request the
+ * server refuses before it reaches the handler (a malformed target, a body too large).
+ */
+export function defaultResponseForException(
+  request: HttpRequest,
+  error: unknown,
+  context: ConversionContext,
+): HttpResponse {
+  const status = statusOfError(error);
+  if (status >= 500) {
+    context.logger.error(`Internal Server Error: ${escapeForLog(request.path)}`, error);
+    return defaultServerError(request, error, context);
+  }
+  logClientError(request, error, status, context);
   const body = context.settings.DEBUG
     ? debugClientErrorPage(request, error, status, context)
     : (PUBLIC_PAGES[status] ?? '');
@@ -55,12 +78,65 @@ export function responseForException(
 
 /**
  * A 500 for `error`, whatever it is (the legacy handler uses this for a `processResponse` that throws,
- * even `Http404`, as Django does).
+ * even `Http404`, as Django does): the debug page with `DEBUG`, else `handler500` or the default page.
  */
-export function serverError(request: HttpRequest, error: unknown, context: ConversionContext): HttpResponse {
+export function serverError(
+  request: HttpRequest,
+  error: unknown,
+  context: ConversionContext,
+): MaybePromise<HttpResponse> {
   context.logger.error(`Internal Server Error: ${escapeForLog(request.path)}`, error);
+  const custom = context.settings.DEBUG ? null : context.resolver.errorHandler(500);
+  if (custom === null) return defaultServerError(request, error, context);
+  return errorViewResponse(request, 500, () => custom(request), context);
+}
+
+function defaultServerError(request: HttpRequest, error: unknown, context: ConversionContext): HttpResponse {
   const body = context.settings.DEBUG ? debugServerErrorPage(request, error) : PUBLIC_PAGES[500]!;
   return new HttpResponse(body, { status: 500 });
+}
+
+function logClientError(
+  request: HttpRequest,
+  error: unknown,
+  status: number,
+  context: ConversionContext,
+): void {
+  const message = error instanceof Error ? error.message : String(error);
+  const label = LOG_LABELS[status] ?? 'Client Error';
+  const detail = message && !(error instanceof Http404) ? ` (${escapeForLog(message)})` : '';
+  context.logger.warn(`${label}: ${escapeForLog(request.path)}${detail}`);
+}
+
+/**
+ * The answer of a custom error view, rendered when it is a `TemplateResponse` (Django forces that
+ * too). A view that throws, rejects, answers nothing or fails to render falls back as Django's
+ * `get_exception_response` does: a 4xx view's failure is a server error (`handler500`, else the
+ * default page); `handler500`'s own failure gives the default 500 page, with one more error line.
+ */
+function errorViewResponse(
+  request: HttpRequest,
+  status: number,
+  callView: () => HttpResponse | Promise<HttpResponse>,
+  context: ConversionContext,
+): MaybePromise<HttpResponse> {
+  const fallBack = (failure: unknown): MaybePromise<HttpResponse> => {
+    if (status !== 500) return serverError(request, failure, context);
+    context.logger.error(`The handler500 view failed: ${escapeForLog(request.path)}`, failure);
+    return new HttpResponse(PUBLIC_PAGES[500]!, { status: 500 });
+  };
+  const finish = (response: HttpResponse | null | undefined): MaybePromise<HttpResponse> => {
+    if (response == null) return fallBack(missingResponse(`The handler${status} view`, response));
+    if (!isTemplateResponse(response) || response.isRendered) return response;
+    return response.render().then(() => response, fallBack);
+  };
+  let answer: MaybePromise<HttpResponse>;
+  try {
+    answer = callView();
+  } catch (failure) {
+    return fallBack(failure);
+  }
+  return isPromiseLike(answer) ? Promise.resolve(answer).then(finish, fallBack) : finish(answer);
 }
 
 /** The error for a view, layer or hook that returned nothing where a response was required (500). */
@@ -95,16 +171,16 @@ export function convertExceptionToResponse(
     try {
       result = layer(request);
     } catch (error) {
-      const response = responseForException(request, error, context());
-      return alwaysPromise ? settledWith(response) : response;
+      return settle(responseForException(request, error, context()), alwaysPromise);
     }
     if (!isPromiseLike(result)) {
       const response = result ?? responseForException(request, missingResponse(owner, result), context());
-      return alwaysPromise ? settledWith(response) : response;
+      return settle(response, alwaysPromise);
     }
     // A pass-through layer hands back the promise the inner wrapper made: already settled.
     if (isSettled(result)) return result;
-    const convert = (error: unknown): HttpResponse => responseForException(request, error, context());
+    const convert = (error: unknown): MaybePromise<HttpResponse> =>
+      responseForException(request, error, context());
     return markSettled(
       Promise.resolve(result).then(
         (response) => response ?? convert(missingResponse(owner, response)),
@@ -112,6 +188,12 @@ export function convertExceptionToResponse(
       ),
     );
   };
+}
+
+/** A converted answer as a layer's wrapper gives it: a marked promise when one is required or pending. */
+function settle(answer: MaybePromise<HttpResponse>, alwaysPromise: boolean): MaybePromise<HttpResponse> {
+  if (isPromiseLike(answer)) return markSettled(Promise.resolve(answer));
+  return alwaysPromise ? settledWith(answer) : answer;
 }
 
 function debugServerErrorPage(request: HttpRequest, error: unknown): string {

@@ -52,7 +52,7 @@ export function buildLegacy(
       try {
         response = yield* offerToExceptionHooks(hooks, request, error);
       } catch (unhandled) {
-        response = responseForException(request, unhandled, context());
+        response = (yield responseForException(request, unhandled, context())) as HttpResponse;
       }
     }
     if (response === null) response = (yield viewLayer(request)) as HttpResponse;
@@ -65,7 +65,7 @@ export function buildLegacy(
     } catch (error) {
       // The remaining (earlier) processResponse hooks are skipped and the answer is 500, whatever
       // was thrown: Django's get_response treats this as an uncaught exception.
-      response = serverError(request, error, context());
+      response = (yield serverError(request, error, context())) as HttpResponse;
     }
     return response;
   }

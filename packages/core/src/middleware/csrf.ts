@@ -9,58 +9,64 @@ import { MiddlewareMixin } from './mixin';
 import { randomString } from '../signing';
 import type { View } from '../urls/patterns';
 import { wraps } from '../views/wraps';
+import type { MaybePromise } from '../handler/sync';
+import { CsrfReason, isTrustedOrigin, refererFailure } from './csrf-origin';
+import type { Session } from './sessions';
 
 const SECRET_LENGTH = 32;
 const TOKEN_LENGTH = 2 * SECRET_LENGTH;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const EXEMPT = Symbol.for('manouche.csrfExempt');
+/** Where `CSRF_USE_SESSIONS` keeps the secret: Django's `CSRF_SESSION_KEY`. */
+export const CSRF_SESSION_KEY = '_csrftoken';
+
+/** Django's `CSRF_FAILURE_VIEW`: answers a refused request, given Django's reason. */
+export type CsrfFailureView = (request: HttpRequest, reason: string) => HttpResponse | Promise<HttpResponse>;
+
+declare module '../settings' {
+  interface Settings {
+    /** Called with the request and the reason for a refused request (default: a plain 403 page). */
+    CSRF_FAILURE_VIEW?: CsrfFailureView | null;
+  }
+}
 
 /** Per-request CSRF state, kept off the public request object. */
 interface CsrfState {
   secret: string | null;
   cookieNeedsUpdate: boolean;
+  /** Checked once already (the middleware, then `csrfProtect` on the view): Django's `csrf_processing_done`. */
+  processingDone: boolean;
 }
 const states = new WeakMap<HttpRequest, CsrfState>();
 
-/** The reasons Django gives, so a log line reads the same. */
-export const CsrfReason = {
-  BAD_ORIGIN: 'Origin checking failed - %s does not match any trusted origins.',
-  NO_COOKIE: 'CSRF cookie not set.',
-  BAD_TOKEN: 'CSRF token incorrect.',
-  NO_TOKEN: 'CSRF token missing.',
-} as const;
+export { CsrfReason };
 
 /**
  * Django's `CsrfViewMiddleware`: a POST (or any unsafe method) must carry the token from
  * {@link getToken} in the `csrfmiddlewaretoken` form field or the `X-CSRFToken` header, matching the
- * secret in the `csrftoken` cookie, and its `Origin` (when sent) must be this site or one of
- * `CSRF_TRUSTED_ORIGINS`. Otherwise 403. Tokens are masked per response (BREACH), as in Django.
+ * secret in the `csrftoken` cookie (or the session, with `CSRF_USE_SESSIONS`). Before the token, where
+ * it came from: its `Origin` (when sent) must be this site or one of `CSRF_TRUSTED_ORIGINS`; on HTTPS
+ * without an `Origin`, its `Referer` must be. Otherwise 403, or what `CSRF_FAILURE_VIEW` answers.
+ * Tokens are masked per response (BREACH), as in Django.
  */
 export class CsrfViewMiddleware extends MiddlewareMixin {
   override processRequest(request: HttpRequest): null {
-    const cookie = request.COOKIES[request.app!.settings.CSRF_COOKIE_NAME];
-    const secret = cookie !== undefined && isWellFormed(cookie, SECRET_LENGTH) ? cookie : null;
-    states.set(request, { secret, cookieNeedsUpdate: false });
+    // Already there when csrfProtect() runs under the middleware: keep what the request has done.
+    if (states.has(request)) return null;
+    const stored = readSecret(request);
+    const secret = stored !== undefined && isWellFormed(stored, SECRET_LENGTH) ? stored : null;
+    states.set(request, { secret, cookieNeedsUpdate: false, processingDone: false });
     return null;
   }
 
-  override processView(request: HttpRequest, view: View): HttpResponse | null {
+  override processView(request: HttpRequest, view: View): MaybePromise<HttpResponse | null> {
+    const state = stateOf(request);
+    if (state.processingDone) return null;
     if ((view as { [EXEMPT]?: boolean })[EXEMPT] === true) return null;
-    if (SAFE_METHODS.has(request.method)) return null;
-    const settings = request.app!.settings;
-    const origin = request.headers.get('origin');
-    if (origin !== null && !isTrustedOrigin(request, origin, settings.CSRF_TRUSTED_ORIGINS)) {
-      return reject(request, CsrfReason.BAD_ORIGIN.replace('%s', origin));
-    }
-    const secret = stateOf(request).secret;
-    if (secret === null) return reject(request, CsrfReason.NO_COOKIE);
-    const token = submittedToken(request);
-    if (token === null || token === '') return reject(request, CsrfReason.NO_TOKEN);
-    if (!isWellFormed(token, TOKEN_LENGTH) && !isWellFormed(token, SECRET_LENGTH))
-      return reject(request, CsrfReason.BAD_TOKEN);
-    const unmasked = token.length === TOKEN_LENGTH ? unmask(token) : token;
-    if (!constantTimeEqual(unmasked, secret)) return reject(request, CsrfReason.BAD_TOKEN);
+    const reason = SAFE_METHODS.has(request.method) ? null : failureReason(request, state);
+    if (reason !== null) return this.rejectRequest(request, reason);
+    state.processingDone = true;
     return null;
   }
 
@@ -68,17 +74,71 @@ export class CsrfViewMiddleware extends MiddlewareMixin {
     const state = states.get(request);
     if (state === undefined || !state.cookieNeedsUpdate || state.secret === null) return response;
     const settings = request.app!.settings;
-    response.setCookie(settings.CSRF_COOKIE_NAME, state.secret, {
-      maxAge: settings.CSRF_COOKIE_AGE,
-      path: settings.CSRF_COOKIE_PATH,
-      secure: settings.CSRF_COOKIE_SECURE,
-      httpOnly: settings.CSRF_COOKIE_HTTPONLY,
-      sameSite: settings.CSRF_COOKIE_SAMESITE,
-    });
-    patchVaryHeaders(response, ['Cookie']);
+    if (settings.CSRF_USE_SESSIONS) {
+      const session = sessionOf(request);
+      if (session.get(CSRF_SESSION_KEY) !== state.secret) session.set(CSRF_SESSION_KEY, state.secret);
+    } else {
+      response.setCookie(settings.CSRF_COOKIE_NAME, state.secret, {
+        maxAge: settings.CSRF_COOKIE_AGE,
+        domain: settings.CSRF_COOKIE_DOMAIN ?? undefined,
+        path: settings.CSRF_COOKIE_PATH,
+        secure: settings.CSRF_COOKIE_SECURE,
+        httpOnly: settings.CSRF_COOKIE_HTTPONLY,
+        sameSite: settings.CSRF_COOKIE_SAMESITE,
+      });
+      patchVaryHeaders(response, ['Cookie']);
+    }
     state.cookieNeedsUpdate = false;
     return response;
   }
+
+  /**
+   * Answers a refused request: one log line, then `CSRF_FAILURE_VIEW` or the plain 403 page.
+   * `ensureCsrfCookie` and `requiresCsrfToken` override it to let the request through, as Django's
+   * decorators do.
+   */
+  protected rejectRequest(request: HttpRequest, reason: string): MaybePromise<HttpResponse | null> {
+    loggerOf(request).warn(`Forbidden (${escapeForLog(reason)}): ${escapeForLog(request.path)}`);
+    const failureView = request.app!.settings.CSRF_FAILURE_VIEW;
+    if (failureView != null) return failureView(request, reason);
+    return new HttpResponseForbidden(
+      `<h1>403 Forbidden</h1><p>CSRF verification failed. Request aborted.</p>`,
+    );
+  }
+}
+
+/** Why an unsafe request is refused (Django's order: Origin, else Referer on HTTPS, then the token), or `null`. */
+function failureReason(request: HttpRequest, state: CsrfState): string | null {
+  const origin = request.headers.get('origin');
+  if (origin !== null) {
+    if (!isTrustedOrigin(request, origin)) return CsrfReason.BAD_ORIGIN.replace('%s', origin);
+  } else if (request.isSecure()) {
+    const refused = refererFailure(request);
+    if (refused !== null) return refused;
+  }
+  if (state.secret === null) return CsrfReason.NO_COOKIE;
+  const token = submittedToken(request);
+  if (token === null || token === '') return CsrfReason.NO_TOKEN;
+  if (!isWellFormed(token, TOKEN_LENGTH) && !isWellFormed(token, SECRET_LENGTH)) return CsrfReason.BAD_TOKEN;
+  const unmasked = token.length === TOKEN_LENGTH ? unmask(token) : token;
+  return constantTimeEqual(unmasked, state.secret) ? null : CsrfReason.BAD_TOKEN;
+}
+
+/** The secret the client holds: its cookie, or its session with `CSRF_USE_SESSIONS`. */
+function readSecret(request: HttpRequest): string | undefined {
+  const settings = request.app!.settings;
+  if (!settings.CSRF_USE_SESSIONS) return request.COOKIES[settings.CSRF_COOKIE_NAME];
+  const stored = sessionOf(request).get(CSRF_SESSION_KEY);
+  return typeof stored === 'string' ? stored : undefined;
+}
+
+function sessionOf(request: HttpRequest): Session {
+  const session = (request as Partial<Pick<HttpRequest, 'session'>>).session;
+  if (session === undefined)
+    throw new ImproperlyConfigured(
+      'CSRF_USE_SESSIONS is enabled, but request.session is not set: SessionMiddleware must come before CsrfViewMiddleware',
+    );
+  return session;
 }
 
 /**
@@ -120,11 +180,6 @@ function stateOf(request: HttpRequest): CsrfState {
   return state;
 }
 
-function reject(request: HttpRequest, reason: string): HttpResponse {
-  loggerOf(request).warn(`Forbidden (${escapeForLog(reason)}): ${escapeForLog(request.path)}`);
-  return new HttpResponseForbidden(`<h1>403 Forbidden</h1><p>CSRF verification failed. Request aborted.</p>`);
-}
-
 function submittedToken(request: HttpRequest): string | null {
   const header = request.headers.get(request.app!.settings.CSRF_HEADER_NAME);
   if (header !== null) return header.trim();
@@ -136,18 +191,6 @@ function submittedToken(request: HttpRequest): string | null {
     }
   }
   return null;
-}
-
-function isTrustedOrigin(request: HttpRequest, origin: string, trusted: readonly string[]): boolean {
-  let host: string;
-  try {
-    host = request.getHost();
-  } catch {
-    return false;
-  }
-  const own = `${request.isSecure() ? 'https' : 'http'}://${host}`;
-  const lowered = origin.toLowerCase();
-  return lowered === own.toLowerCase() || trusted.some((entry) => entry.toLowerCase() === lowered);
 }
 
 // The token is a random mask followed by the secret "added" to it character-wise, so every response

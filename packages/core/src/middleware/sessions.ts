@@ -4,15 +4,27 @@ import type { HttpResponse } from '../http/response';
 import { patchVaryHeaders } from '../http/vary';
 import { MiddlewareMixin } from './mixin';
 import { randomString, Signer } from '../signing';
+import { escapeForLog } from '../log';
+import { loggerOf } from './access-log';
 
-/** A session's data: JSON-serializable values by key. */
-export type SessionData = Record<string, unknown>;
+import { Session, type SessionData } from './sessions-session';
 
-/** Where sessions live (Django's session engine). The blog keeps them in SQLite. */
+export { Session, type SessionData, type SessionExpiryPolicy, SESSION_EXPIRY_KEY } from './sessions-session';
+
+/**
+ * Where sessions live (Django's session engine). The blog keeps them in SQLite. `load` must give
+ * `null` for a session past the `expiresAt` it was saved with: the store, not the cookie, decides
+ * when a session ends (as Django's database backend does).
+ */
 export interface SessionStore {
   load(key: string): Promise<SessionData | null>;
   save(key: string, data: SessionData, expiresAt: Date): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * For a store that keeps the data in the key itself (the signed-cookie store): the key for `data`,
+   * made anew on every save. Without it the middleware draws a random key once per session.
+   */
+  keyFor?(data: SessionData, expiresAt: Date): string;
 }
 
 /** Sessions in this process's memory: the default, fine for development and tests. */
@@ -38,98 +50,12 @@ export class MemorySessionStore implements SessionStore {
   }
 }
 
-/**
- * `request.session`: a dictionary persisted between requests. Changes are saved by
- * `SessionMiddleware` when the response goes out. Any string is a key, `__proto__` and `constructor`
- * included: the data lives in an object without a prototype, so `get('constructor')` of a session that
- * never stored it is the fallback, and `set('__proto__', value)` stores a value rather than replacing
- * what every other key is looked up in.
- */
-export class Session {
-  /** The key in the store; `null` until the session is first saved. */
-  sessionKey: string | null;
-  /** True when the data changed during this request. */
-  modified = false;
-  /** True when the data was read during this request (adds `Vary: Cookie`). */
-  accessed = false;
-  #data: SessionData;
-  #flushedKey: string | null = null;
-
-  constructor(sessionKey: string | null, data: SessionData = {}) {
-    this.sessionKey = sessionKey;
-    // Object.assign defines keys on a prototype-less target, `__proto__` from a stored JSON included.
-    this.#data = Object.assign(emptyData(), data);
-  }
-
-  get<T = unknown>(key: string, fallback?: T): T | undefined {
-    this.accessed = true;
-    return (key in this.#data ? this.#data[key] : fallback) as T | undefined;
-  }
-
-  set(key: string, value: unknown): void {
-    this.accessed = true;
-    this.modified = true;
-    this.#data[key] = value;
-  }
-
-  has(key: string): boolean {
-    this.accessed = true;
-    return key in this.#data;
-  }
-
-  delete(key: string): boolean {
-    this.accessed = true;
-    if (!(key in this.#data)) return false;
-    delete this.#data[key];
-    this.modified = true;
-    return true;
-  }
-
-  keys(): string[] {
-    this.accessed = true;
-    return Object.keys(this.#data);
-  }
-
-  get isEmpty(): boolean {
-    return Object.keys(this.#data).length === 0;
-  }
-
-  /** Empties the session and forgets its key (Django's `flush()`, used at logout). */
-  flush(): void {
-    this.accessed = true;
-    this.#flushedKey ??= this.sessionKey;
-    this.#data = emptyData();
-    this.sessionKey = null;
-    this.modified = true;
-  }
-
-  /** Keeps the data under a new key (Django's `cycle_key()`, used at login against fixation). */
-  cycleKey(): void {
-    this.accessed = true;
-    this.#flushedKey ??= this.sessionKey;
-    this.sessionKey = null;
-    this.modified = true;
-  }
-
-  /** The key the session had before `flush()`/`cycleKey()`, which the store should forget. */
-  get replacedKey(): string | null {
-    return this.#flushedKey;
-  }
-
-  /** A copy of the data, for the store (a plain object; spreading keeps a `__proto__` key as a key). */
-  toJSON(): SessionData {
-    return { ...this.#data };
-  }
-}
-
-function emptyData(): SessionData {
-  return Object.create(null) as SessionData;
-}
-
 declare module '../settings' {
   interface Settings {
     /** Where `SessionMiddleware` keeps sessions (default: in memory). */
     SESSION_STORE?: SessionStore;
+    /** Sessions end when the browser closes (cookies without `Max-Age`), unless `setExpiry()` says otherwise. */
+    SESSION_EXPIRE_AT_BROWSER_CLOSE?: boolean;
   }
 }
 
@@ -141,6 +67,8 @@ declare module '../http/request' {
 }
 
 const SESSION_SALT = 'manouche.sessions';
+/** Browsers drop a cookie larger than this (name, value and attributes), RFC 6265's minimum to keep. */
+const MAX_COOKIE_BYTES = 4096;
 const defaultStores = new WeakMap<object, SessionStore>();
 
 /**
@@ -149,17 +77,23 @@ const defaultStores = new WeakMap<object, SessionStore>();
  * or unknown cookie gives an empty session. Settings (read per request): `SESSION_STORE` (default:
  * memory), `SESSION_COOKIE_NAME`, `SESSION_COOKIE_AGE`, `SESSION_COOKIE_SECURE`,
  * `SESSION_COOKIE_HTTPONLY`, `SESSION_COOKIE_SAMESITE`, `SESSION_COOKIE_PATH`,
- * `SESSION_SAVE_EVERY_REQUEST`.
+ * `SESSION_SAVE_EVERY_REQUEST`, `SESSION_EXPIRE_AT_BROWSER_CLOSE`. The cookie's `Max-Age` follows
+ * `session.setExpiry()` as Django's does.
  */
 export class SessionMiddleware extends MiddlewareMixin {
   override async processRequest(request: HttpRequest): Promise<null> {
     const settings = request.app!.settings;
     const signed = request.COOKIES[settings.SESSION_COOKIE_NAME];
-    let session = new Session(null);
+    const policy = {
+      cookieAge: settings.SESSION_COOKIE_AGE,
+      expireAtBrowserClose: settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
+    };
+    let session = new Session(null, {}, policy);
     if (signed !== undefined) {
-      const key = unsignKey(signed, settings.SECRET_KEY, settings.SESSION_COOKIE_AGE);
+      // No age limit on the signature: setExpiry() may outlast SESSION_COOKIE_AGE; the store expires.
+      const key = unsignKey(signed, settings.SECRET_KEY);
       const data = key === null ? null : await storeOf(request).load(key);
-      if (data !== null) session = new Session(key, data);
+      if (data !== null) session = new Session(key, data, policy);
     }
     request.session = session;
     return null;
@@ -197,21 +131,27 @@ export class SessionMiddleware extends MiddlewareMixin {
     if (session.accessed) patchVaryHeaders(response, ['Cookie']);
     if (!session.modified && !settings.SESSION_SAVE_EVERY_REQUEST) return response;
     if (response.statusCode >= 500) return response; // Django doesn't save on a server error
-    session.sessionKey ??= randomString(32);
-    const maxAge = settings.SESSION_COOKIE_AGE;
-    await store.save(session.sessionKey, session.toJSON(), new Date(Date.now() + maxAge * 1000));
-    const signer = new Signer(settings.SECRET_KEY, SESSION_SALT);
-    response.setCookie(settings.SESSION_COOKIE_NAME, signer.sign(session.sessionKey), {
-      ...cookieOptions,
-      maxAge,
-    });
+    const data = session.toJSON();
+    const expiresAt = session.getExpiryDate();
+    session.sessionKey = store.keyFor
+      ? store.keyFor(data, expiresAt)
+      : (session.sessionKey ?? randomString(32));
+    await store.save(session.sessionKey, data, expiresAt);
+    const value = new Signer(settings.SECRET_KEY, SESSION_SALT).sign(session.sessionKey);
+    if (value.length + settings.SESSION_COOKIE_NAME.length > MAX_COOKIE_BYTES)
+      loggerOf(request).warn(
+        `The session cookie of ${escapeForLog(request.path)} is ${value.length} bytes: browsers drop cookies over ${MAX_COOKIE_BYTES} bytes`,
+      );
+    // A session that ends with the browser gets a cookie without Max-Age/Expires, as in Django.
+    const maxAge = session.getExpireAtBrowserClose() ? undefined : session.getExpiryAge();
+    response.setCookie(settings.SESSION_COOKIE_NAME, value, { ...cookieOptions, maxAge });
     return response;
   }
 }
 
-function unsignKey(signed: string, secret: string | undefined, maxAge: number): string | null {
+function unsignKey(signed: string, secret: string | undefined): string | null {
   try {
-    return new Signer(secret, SESSION_SALT).unsign(signed, maxAge);
+    return new Signer(secret, SESSION_SALT).unsign(signed);
   } catch (error) {
     if (error instanceof BadSignature) return null;
     throw error;

@@ -26,17 +26,51 @@ export interface UrlInclude {
   readonly kind: 'include';
   readonly prefix: string;
   readonly patterns: UrlConf;
+  /** The instance namespace (Django's `namespace`). */
   readonly namespace: string | null;
+  /** The application namespace (Django's `app_name`); the instance namespace when not given. */
+  readonly appName: string | null;
 }
 
 /** A URL conf: `ROOT_URLCONF` and what `include()` takes. */
 export type UrlConf = ReadonlyArray<UrlPattern | UrlInclude>;
 
+/** Django's `handler400`/`handler403`/`handler404`: a view given the request and the exception. */
+export type ErrorView = (request: HttpRequest, exception: unknown) => HttpResponse | Promise<HttpResponse>;
+
+/** Django's `handler500`: a view given the request only. */
+export type ServerErrorView = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+
+/**
+ * A URL conf module, as Django's `urls.py`: `import * as urls from './urls'` where the module exports
+ * `urlpatterns`, and optionally `appName` (Django's `app_name`, for `include()`) and, for
+ * `ROOT_URLCONF` only, the custom error views `handler400`, `handler403`, `handler404`, `handler500`.
+ */
+export interface UrlConfModule {
+  readonly urlpatterns: UrlConf;
+  readonly appName?: string;
+  readonly handler400?: ErrorView;
+  readonly handler403?: ErrorView;
+  readonly handler404?: ErrorView;
+  readonly handler500?: ServerErrorView;
+}
+
 declare module '../settings' {
   interface Settings {
-    /** The URL conf: `path()` and `include()` entries. */
-    ROOT_URLCONF: UrlConf;
+    /** The URL conf: `path()` and `include()` entries, or a module exporting them as `urlpatterns`. */
+    ROOT_URLCONF: UrlConf | UrlConfModule;
   }
+}
+
+/** Whether `value` is a URL conf: an array of entries, or a module exporting them as `urlpatterns`. */
+export function isUrlConf(value: unknown): value is UrlConf | UrlConfModule {
+  if (Array.isArray(value)) return true;
+  return typeof value === 'object' && value !== null && Array.isArray((value as UrlConfModule).urlpatterns);
+}
+
+/** The entries of a URL conf given as an array or as a module. */
+export function urlpatternsOf(conf: UrlConf | UrlConfModule): UrlConf {
+  return Array.isArray(conf) ? conf : (conf as UrlConfModule).urlpatterns;
 }
 
 /**
@@ -64,11 +98,34 @@ export function path<Route extends string>(
   return { kind: 'path', route, view: view as unknown as View, name: options.name ?? null };
 }
 
+/** What {@link include} takes besides the patterns. */
+export interface IncludeOptions {
+  /** The instance namespace: names reverse as `namespace:name`. Default: the application namespace. */
+  namespace?: string;
+  /** The application namespace (Django's `app_name`). Default: the module's `appName`, else `namespace`. */
+  appName?: string;
+}
+
 /**
- * Mounts `patterns` under `prefix`. With a `namespace`, their names reverse as `namespace:name`.
+ * Mounts `patterns` (an array, or a URL conf module exporting `urlpatterns` and maybe `appName`) under
+ * `prefix`. With a namespace, their names reverse as `namespace:name`; the same patterns included
+ * twice under one `appName` and two namespaces reverse as `appName:name` too, picking the instance as
+ * Django does (see `reverse()`'s `currentApp`).
  */
-export function include(prefix: string, patterns: UrlConf, options: { namespace?: string } = {}): UrlInclude {
-  return { kind: 'include', prefix, patterns, namespace: options.namespace ?? null };
+export function include(
+  prefix: string,
+  patterns: UrlConf | UrlConfModule,
+  options: IncludeOptions = {},
+): UrlInclude {
+  const moduleAppName = Array.isArray(patterns) ? undefined : (patterns as UrlConfModule).appName;
+  const appName = options.appName ?? moduleAppName ?? options.namespace ?? null;
+  return {
+    kind: 'include',
+    prefix,
+    patterns: urlpatternsOf(patterns),
+    namespace: options.namespace ?? appName,
+    appName,
+  };
 }
 
 /**

@@ -1,6 +1,14 @@
 import { Http404, ImproperlyConfigured, NoReverseMatch } from '../exceptions';
 import type { ResolverMatch } from '../http/request';
-import type { UrlConf, View } from './patterns';
+import { NamespaceTree } from './namespaces';
+import {
+  urlpatternsOf,
+  type ErrorView,
+  type ServerErrorView,
+  type UrlConf,
+  type UrlConfModule,
+  type View,
+} from './patterns';
 import {
   compilePieces,
   paramNames,
@@ -24,6 +32,8 @@ export interface CompiledRoute {
   readonly urlName: string | null;
   /** The namespaces of the enclosing `include()`s, outermost first. */
   readonly namespaces: readonly string[];
+  /** Their application namespaces, one per namespace (`appName`, else the namespace itself). */
+  readonly appNames: readonly string[];
   readonly view: View;
   readonly regexp: RegExp;
   readonly params: readonly CompiledParam[];
@@ -43,6 +53,20 @@ interface RegexMatchInfo {
   readonly reversible: boolean;
 }
 
+/** What {@link UrlResolver.reverse} takes besides the name and the parameters. */
+export interface ReverseOptions {
+  /**
+   * The instance namespace(s) to prefer for an application namespace (Django's `current_app`), as
+   * `request.resolverMatch.namespace` gives them: `reverse('polls:index', {}, { currentApp:
+   * request.resolverMatch.namespace })` stays inside the instance that served the request.
+   */
+  currentApp?: string | null;
+}
+
+/** The status codes whose error view a URL conf module may replace (Django's `handlerXXX`). */
+const ERROR_HANDLER_STATUSES = [400, 403, 404, 500] as const;
+type ErrorHandlerStatus = (typeof ERROR_HANDLER_STATUSES)[number];
+
 /** A resolved request: the route and the converted parameters. */
 export interface Resolution extends ResolverMatch {
   readonly view: View;
@@ -59,17 +83,30 @@ export class UrlResolver {
   readonly #literal = new Map<string, CompiledRoute>();
   readonly #dynamic: readonly CompiledRoute[];
   readonly #byName = new Map<string, CompiledRoute[]>();
+  readonly #namespaces = new NamespaceTree();
+  readonly #errorHandlers = new Map<number, ErrorView | ServerErrorView>();
 
-  constructor(urlconf: UrlConf) {
+  constructor(conf: UrlConf | UrlConfModule) {
+    const urlconf = conf !== null && typeof conf === 'object' ? urlpatternsOf(conf) : undefined;
     if (!Array.isArray(urlconf))
-      throw new ImproperlyConfigured('ROOT_URLCONF must be an array of path()/include() entries');
+      throw new ImproperlyConfigured(
+        'ROOT_URLCONF must be an array of path()/include() entries, or a module exporting them as urlpatterns',
+      );
+    if (!Array.isArray(conf)) this.#loadErrorHandlers(conf as UrlConfModule);
     const routes: CompiledRoute[] = [];
     flatten(
       urlconf,
-      { pieces: [{ type: 'text', value: '/' }], syntax: 'django', route: '', namespaces: [] },
+      {
+        pieces: [{ type: 'text', value: '/' }],
+        syntax: 'django',
+        route: '',
+        namespaces: [],
+        appNames: [],
+      },
       routes,
     );
     this.routes = routes;
+    for (const route of routes) this.#namespaces.add(route.namespaces, route.appNames);
     const dynamic: CompiledRoute[] = [];
     routes.forEach((route, index) => {
       const literal = literalPathOf(route);
@@ -110,9 +147,25 @@ export class UrlResolver {
     return resolution;
   }
 
-  /** The path of the route named `name` (`namespace:name` inside a namespaced include). */
-  reverse(name: string, params: Record<string, unknown> = {}): string {
-    const candidates = this.#byName.get(name);
+  /**
+   * The custom error view the root URL conf module exports for `status` (`handler404`...), or `null`
+   * for the default page (Django's `resolve_error_handler`).
+   */
+  errorHandler(status: 400 | 403 | 404): ErrorView | null;
+  errorHandler(status: 500): ServerErrorView | null;
+  errorHandler(status: number): ErrorView | ServerErrorView | null;
+  errorHandler(status: number): ErrorView | ServerErrorView | null {
+    return this.#errorHandlers.get(status) ?? null;
+  }
+
+  /**
+   * The path of the route named `name`: `namespace:name` inside a namespaced include. A namespace
+   * that is an application namespace picks one of its instances as Django does: `currentApp`'s when it
+   * names one, else the default instance (the one whose namespace is the application's name), else
+   * the last one deployed.
+   */
+  reverse(name: string, params: Record<string, unknown> = {}, options: ReverseOptions = {}): string {
+    const candidates = this.#byName.get(this.#namespaces.instanceName(name, options.currentApp ?? null));
     if (!candidates)
       throw new NoReverseMatch(`Reverse for ${JSON.stringify(name)} not found: no URL pattern has that name`);
     const reasons: string[] = [];
@@ -139,6 +192,18 @@ export class UrlResolver {
       `Reverse for ${JSON.stringify(name)} with ${JSON.stringify(params)} not found: ${reasons.join('; ')}`,
     );
   }
+
+  #loadErrorHandlers(module: UrlConfModule): void {
+    for (const status of ERROR_HANDLER_STATUSES) {
+      const handler = module[`handler${status}` as `handler${ErrorHandlerStatus}`];
+      if (handler === undefined || handler === null) continue;
+      if (typeof handler !== 'function')
+        throw new ImproperlyConfigured(
+          `The custom handler${status} view of ROOT_URLCONF must be a function (request${status === 500 ? '' : ', exception'}) => response; got ${typeof handler}`,
+        );
+      this.#errorHandlers.set(status, handler);
+    }
+  }
 }
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
@@ -158,8 +223,8 @@ function resolution(
     viewName: route.name,
     namespaces: route.namespaces,
     namespace,
-    appNames: route.namespaces,
-    appName: namespace,
+    appNames: route.appNames,
+    appName: route.appNames.join(':'),
     route: route.route,
   };
 }
@@ -169,6 +234,7 @@ interface Prefix {
   syntax: 'django' | 'path-to-regexp';
   route: string;
   namespaces: readonly string[];
+  appNames: readonly string[];
 }
 
 function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void {
@@ -184,9 +250,10 @@ function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void 
           `include(${JSON.stringify(entry.prefix)}) needs an array of path()/include() entries; got ${typeof entry.patterns}`,
         );
       }
-      const namespaces =
-        entry.namespace === null ? prefix.namespaces : [...prefix.namespaces, entry.namespace];
-      flatten(entry.patterns, { ...join(prefix, entry.prefix), namespaces }, into);
+      const nested = entry.namespace !== null;
+      const namespaces = nested ? [...prefix.namespaces, entry.namespace] : prefix.namespaces;
+      const appNames = nested ? [...prefix.appNames, entry.appName ?? entry.namespace] : prefix.appNames;
+      flatten(entry.patterns, { ...join(prefix, entry.prefix), namespaces, appNames }, into);
       continue;
     }
     if (typeof entry.view !== 'function') {
@@ -208,6 +275,7 @@ function flatten(urlconf: UrlConf, prefix: Prefix, into: CompiledRoute[]): void 
       name: entry.name === null ? null : [...prefix.namespaces, entry.name].join(':'),
       urlName: entry.name,
       namespaces: prefix.namespaces,
+      appNames: prefix.appNames,
       view: entry.view,
       regexp: new RegExp(`^${source}${trailing}$`),
       params,
@@ -236,6 +304,7 @@ function compileRegexRoute(prefix: Prefix, pattern: string, name: string | null,
     name: name === null ? null : [...prefix.namespaces, name].join(':'),
     urlName: name,
     namespaces: prefix.namespaces,
+    appNames: prefix.appNames,
     view,
     regexp: new RegExp(`^${source}(?:${compiled.source})${compiled.anchored ? '$' : ''}`),
     params,
@@ -264,7 +333,13 @@ function join(prefix: Prefix, route: string): Prefix {
     written += '/';
   }
   pieces.push(...child);
-  return { pieces: mergeText(pieces), syntax, route: written + route, namespaces: prefix.namespaces };
+  return {
+    pieces: mergeText(pieces),
+    syntax,
+    route: written + route,
+    namespaces: prefix.namespaces,
+    appNames: prefix.appNames,
+  };
 }
 
 function mergeText(pieces: RoutePiece[]): RoutePiece[] {
