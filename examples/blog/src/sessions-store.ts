@@ -4,6 +4,8 @@ import type { Db } from './db';
 /**
  * `SESSION_STORE` for the blog: sessions in the `sessions` table of the blog's SQLite database
  * (Django's `db` session engine). Expired rows are ignored when loaded and swept now and then.
+ * better-sqlite3 answers synchronously, so the store does too: a request with a session keeps the
+ * handler's same-tick path instead of waiting for promises that were settled all along.
  */
 export class SqliteSessionStore implements SessionStore {
   readonly #db: Db;
@@ -13,12 +15,12 @@ export class SqliteSessionStore implements SessionStore {
     this.#db = db;
   }
 
-  async load(key: string): Promise<SessionData | null> {
+  load(key: string): SessionData | null {
     const row = this.#db.prepare('SELECT data, expires_at FROM sessions WHERE key = ?').get(key) as
       { data: string; expires_at: number } | undefined;
     if (row === undefined) return null;
     if (row.expires_at <= Date.now()) {
-      await this.delete(key);
+      this.delete(key);
       return null;
     }
     try {
@@ -29,7 +31,7 @@ export class SqliteSessionStore implements SessionStore {
     }
   }
 
-  async save(key: string, data: SessionData, expiresAt: Date): Promise<void> {
+  save(key: string, data: SessionData, expiresAt: Date): void {
     this.#db
       .prepare(
         `INSERT INTO sessions (key, data, expires_at) VALUES (?, ?, ?)
@@ -40,7 +42,7 @@ export class SqliteSessionStore implements SessionStore {
     if (++this.#saves % 100 === 0) this.clearExpired();
   }
 
-  async delete(key: string): Promise<void> {
+  delete(key: string): void {
     this.#db.prepare('DELETE FROM sessions WHERE key = ?').run(key);
   }
 

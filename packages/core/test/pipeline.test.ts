@@ -1,8 +1,11 @@
 import {
   HttpRequest,
   HttpResponse,
+  MemorySessionStore,
   MiddlewareMixin,
   PermissionDenied,
+  SessionMiddleware,
+  type SessionStore,
   path,
   type GetResponse,
   type LegacyMiddleware,
@@ -14,6 +17,8 @@ import { createLoggedApp } from './support/serve';
 // What the pipeline promises about time: a stack that answers at once is answered at once (the server
 // writes such a response in the tick its request arrived, without a promise), and a stack that
 // answers later gives the same response, later. Observed through app.respond(), the server's entry.
+
+const SECRET = 'pipeline-test-secret-key-pipeline-test-secret-key';
 
 const hello = (): HttpResponse => new HttpResponse('hello');
 
@@ -84,6 +89,34 @@ describe('app.respond()', () => {
     const answer = appWith({ MIDDLEWARE: [LaterMixin] }).respond(request());
     expect(answer).toBeInstanceOf(Promise);
     expect((await answer).headers.get('X-Later-Mixin')).toBe('yes');
+  });
+
+  it('answers with the response itself through SessionMiddleware when the session store answers at once', () => {
+    const answer = appWith({ MIDDLEWARE: [SessionMiddleware], SECRET_KEY: SECRET }, (r: HttpRequest) => {
+      r.session.set('seen', true);
+      return new HttpResponse('hello');
+    }).respond(request());
+    expect(answer).toBeInstanceOf(HttpResponse);
+    expect([(answer as HttpResponse).statusCode, (answer as HttpResponse).text]).toEqual([200, 'hello']);
+    expect((answer as HttpResponse).cookies.get('sessionid')).toBeDefined();
+  });
+
+  it('answers with a promise of the same response when the session store answers later', async () => {
+    const memory = new MemorySessionStore();
+    const later: SessionStore = {
+      load: async (key) => memory.load(key),
+      save: async (key, data, expiresAt) => memory.save(key, data, expiresAt),
+      delete: async (key) => memory.delete(key),
+    };
+    const answer = appWith(
+      { MIDDLEWARE: [SessionMiddleware], SESSION_STORE: later, SECRET_KEY: SECRET },
+      (r: HttpRequest) => {
+        r.session.set('seen', true);
+        return new HttpResponse('hello');
+      },
+    ).respond(request());
+    expect(answer).toBeInstanceOf(Promise);
+    expect((await answer).cookies.get('sessionid')).toBeDefined();
   });
 
   it('answers with the response itself when MIDDLEWARE is empty', () => {

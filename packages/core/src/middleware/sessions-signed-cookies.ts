@@ -36,7 +36,7 @@ export class SignedCookieSessionStore implements SessionStore {
   }
 
   /** The data the key (the cookie, already verified) carries; `null` when expired or unreadable. */
-  async load(key: string): Promise<SessionData | null> {
+  load(key: string): SessionData | null {
     try {
       const raw = key.startsWith(COMPRESSED)
         ? inflateRawSync(Buffer.from(key.slice(1), 'base64url'), { maxOutputLength: MAX_INFLATED_BYTES })
@@ -51,8 +51,8 @@ export class SignedCookieSessionStore implements SessionStore {
   }
 
   /** Nothing to keep: the response's cookie carries the data. */
-  async save(): Promise<void> {}
+  save(): void {}
 
   /** Nothing to forget: the middleware deletes the cookie. */
-  async delete(): Promise<void> {}
+  delete(): void {}
 }

@@ -2,6 +2,7 @@ import { BadSignature } from '../exceptions';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import { patchVaryHeaders } from '../http/vary';
+import { isPromiseLike, runSteps, type MaybePromise, type Steps } from '../handler/sync';
 import { MiddlewareMixin } from './mixin';
 import { randomString, Signer } from '../signing';
 import { escapeForLog } from '../log';
@@ -15,11 +16,15 @@ export { Session, type SessionData, type SessionExpiryPolicy, SESSION_EXPIRY_KEY
  * Where sessions live (Django's session engine). The blog keeps them in SQLite. `load` must give
  * `null` for a session past the `expiresAt` it was saved with: the store, not the cookie, decides
  * when a session ends (as Django's database backend does).
+ *
+ * Each method may answer at once or with a promise. A store that answers at once (memory, signed
+ * cookies, a synchronous SQLite driver) keeps the request on the handler's same-tick path; one
+ * that answers later (a network database) makes the request wait for it, as in Django.
  */
 export interface SessionStore {
-  load(key: string): Promise<SessionData | null>;
-  save(key: string, data: SessionData, expiresAt: Date): Promise<void>;
-  delete(key: string): Promise<void>;
+  load(key: string): MaybePromise<SessionData | null>;
+  save(key: string, data: SessionData, expiresAt: Date): MaybePromise<void>;
+  delete(key: string): MaybePromise<void>;
   /**
    * For a store that keeps the data in the key itself (the signed-cookie store): the key for `data`,
    * made anew on every save. Without it the middleware draws a random key once per session.
@@ -31,7 +36,7 @@ export interface SessionStore {
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, { data: string; expiresAt: number }>();
 
-  async load(key: string): Promise<SessionData | null> {
+  load(key: string): SessionData | null {
     const entry = this.#sessions.get(key);
     if (entry === undefined) return null;
     if (entry.expiresAt <= Date.now()) {
@@ -41,11 +46,11 @@ export class MemorySessionStore implements SessionStore {
     return JSON.parse(entry.data) as SessionData;
   }
 
-  async save(key: string, data: SessionData, expiresAt: Date): Promise<void> {
+  save(key: string, data: SessionData, expiresAt: Date): void {
     this.#sessions.set(key, { data: JSON.stringify(data), expiresAt: expiresAt.getTime() });
   }
 
-  async delete(key: string): Promise<void> {
+  delete(key: string): void {
     this.#sessions.delete(key);
   }
 }
@@ -81,72 +86,86 @@ const defaultStores = new WeakMap<object, SessionStore>();
  * `session.setExpiry()` as Django's does.
  */
 export class SessionMiddleware extends MiddlewareMixin {
-  override async processRequest(request: HttpRequest): Promise<null> {
+  override processRequest(request: HttpRequest): MaybePromise<null> {
     const settings = request.app!.settings;
     const signed = request.COOKIES[settings.SESSION_COOKIE_NAME];
     const policy = {
       cookieAge: settings.SESSION_COOKIE_AGE,
       expireAtBrowserClose: settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
     };
-    let session = new Session(null, {}, policy);
-    if (signed !== undefined) {
-      // No age limit on the signature: setExpiry() may outlast SESSION_COOKIE_AGE; the store expires.
-      const key = unsignKey(signed, settings.SECRET_KEY);
-      const data = key === null ? null : await storeOf(request).load(key);
-      if (data !== null) session = new Session(key, data, policy);
+    // No age limit on the signature: setExpiry() may outlast SESSION_COOKIE_AGE; the store expires.
+    const key = signed === undefined ? null : unsignKey(signed, settings.SECRET_KEY);
+    if (key === null) {
+      request.session = new Session(null, {}, policy);
+      return null;
     }
-    request.session = session;
+    const loaded = storeOf(request).load(key);
+    if (isPromiseLike(loaded)) {
+      return loaded.then((data) => {
+        request.session = data === null ? new Session(null, {}, policy) : new Session(key, data, policy);
+        return null;
+      });
+    }
+    request.session = loaded === null ? new Session(null, {}, policy) : new Session(key, loaded, policy);
     return null;
   }
 
-  override async processResponse(request: HttpRequest, response: HttpResponse): Promise<HttpResponse> {
+  override processResponse(request: HttpRequest, response: HttpResponse): MaybePromise<HttpResponse> {
     const session = (request as Partial<Pick<HttpRequest, 'session'>>).session;
     if (session === undefined) return response;
-    const settings = request.app!.settings;
-    const store = storeOf(request);
-    if (session.replacedKey !== null) await store.delete(session.replacedKey);
-    const cookieOptions = {
-      path: settings.SESSION_COOKIE_PATH,
-      domain: settings.SESSION_COOKIE_DOMAIN ?? undefined,
-      secure: settings.SESSION_COOKIE_SECURE,
-      httpOnly: settings.SESSION_COOKIE_HTTPONLY,
-      sameSite: settings.SESSION_COOKIE_SAMESITE,
-    };
-    if (session.isEmpty) {
-      // An empty session with a cookie (emptied now, or a cookie for a session the store no longer
-      // has): forget the cookie, and say the response depended on it, as Django does.
-      if (request.COOKIES[settings.SESSION_COOKIE_NAME] !== undefined) {
-        if (session.sessionKey !== null) await store.delete(session.sessionKey);
-        response.deleteCookie(settings.SESSION_COOKIE_NAME, {
-          path: cookieOptions.path,
-          domain: cookieOptions.domain,
-          sameSite: cookieOptions.sameSite,
-        });
-        patchVaryHeaders(response, ['Cookie']);
-      } else if (session.accessed) {
-        patchVaryHeaders(response, ['Cookie']);
-      }
-      return response;
+    return runSteps(saveSteps(request, response, session));
+  }
+}
+
+/**
+ * What `processResponse` does with the session, as steps: synchronous while the store answers at
+ * once, waiting for it where it answers later.
+ */
+function* saveSteps(request: HttpRequest, response: HttpResponse, session: Session): Steps<HttpResponse> {
+  const settings = request.app!.settings;
+  const store = storeOf(request);
+  if (session.replacedKey !== null) yield store.delete(session.replacedKey);
+  const cookieOptions = {
+    path: settings.SESSION_COOKIE_PATH,
+    domain: settings.SESSION_COOKIE_DOMAIN ?? undefined,
+    secure: settings.SESSION_COOKIE_SECURE,
+    httpOnly: settings.SESSION_COOKIE_HTTPONLY,
+    sameSite: settings.SESSION_COOKIE_SAMESITE,
+  };
+  if (session.isEmpty) {
+    // An empty session with a cookie (emptied now, or a cookie for a session the store no longer
+    // has): forget the cookie, and say the response depended on it, as Django does.
+    if (request.COOKIES[settings.SESSION_COOKIE_NAME] !== undefined) {
+      if (session.sessionKey !== null) yield store.delete(session.sessionKey);
+      response.deleteCookie(settings.SESSION_COOKIE_NAME, {
+        path: cookieOptions.path,
+        domain: cookieOptions.domain,
+        sameSite: cookieOptions.sameSite,
+      });
+      patchVaryHeaders(response, ['Cookie']);
+    } else if (session.accessed) {
+      patchVaryHeaders(response, ['Cookie']);
     }
-    if (session.accessed) patchVaryHeaders(response, ['Cookie']);
-    if (!session.modified && !settings.SESSION_SAVE_EVERY_REQUEST) return response;
-    if (response.statusCode >= 500) return response; // Django doesn't save on a server error
-    const data = session.toJSON();
-    const expiresAt = session.getExpiryDate();
-    session.sessionKey = store.keyFor
-      ? store.keyFor(data, expiresAt)
-      : (session.sessionKey ?? randomString(32));
-    await store.save(session.sessionKey, data, expiresAt);
-    const value = new Signer(settings.SECRET_KEY, SESSION_SALT).sign(session.sessionKey);
-    if (value.length + settings.SESSION_COOKIE_NAME.length > MAX_COOKIE_BYTES)
-      loggerOf(request).warn(
-        `The session cookie of ${escapeForLog(request.path)} is ${value.length} bytes: browsers drop cookies over ${MAX_COOKIE_BYTES} bytes`,
-      );
-    // A session that ends with the browser gets a cookie without Max-Age/Expires, as in Django.
-    const maxAge = session.getExpireAtBrowserClose() ? undefined : session.getExpiryAge();
-    response.setCookie(settings.SESSION_COOKIE_NAME, value, { ...cookieOptions, maxAge });
     return response;
   }
+  if (session.accessed) patchVaryHeaders(response, ['Cookie']);
+  if (!session.modified && !settings.SESSION_SAVE_EVERY_REQUEST) return response;
+  if (response.statusCode >= 500) return response; // Django doesn't save on a server error
+  const data = session.toJSON();
+  const expiresAt = session.getExpiryDate();
+  session.sessionKey = store.keyFor
+    ? store.keyFor(data, expiresAt)
+    : (session.sessionKey ?? randomString(32));
+  yield store.save(session.sessionKey, data, expiresAt);
+  const value = new Signer(settings.SECRET_KEY, SESSION_SALT).sign(session.sessionKey);
+  if (value.length + settings.SESSION_COOKIE_NAME.length > MAX_COOKIE_BYTES)
+    loggerOf(request).warn(
+      `The session cookie of ${escapeForLog(request.path)} is ${value.length} bytes: browsers drop cookies over ${MAX_COOKIE_BYTES} bytes`,
+    );
+  // A session that ends with the browser gets a cookie without Max-Age/Expires, as in Django.
+  const maxAge = session.getExpireAtBrowserClose() ? undefined : session.getExpiryAge();
+  response.setCookie(settings.SESSION_COOKIE_NAME, value, { ...cookieOptions, maxAge });
+  return response;
 }
 
 function unsignKey(signed: string, secret: string | undefined): string | null {
