@@ -138,9 +138,15 @@ export class RedisChannelLayer implements ChannelLayer {
     this.#started.catch(() => undefined);
   }
 
+  /**
+   * Records the member in Redis, then at once counts it among the local members (before any answer
+   * Redis sends after the join's, so a presence listener reacting to this join finds it), then
+   * makes sure this process reads the group from before the join. Once `localMembers` shows the
+   * member, it gets everything sent after.
+   */
   async groupAdd(group: string, member: GroupMember, info?: PresenceInfo): Promise<void> {
-    this.#groups.add(group, member, () => void this.groupDiscard(group, member).catch(() => undefined), info);
     const start = await this.#join(group, member, info);
+    this.#groups.add(group, member, () => void this.groupDiscard(group, member).catch(() => undefined), info);
     await this.#watch(group, start);
   }
 
