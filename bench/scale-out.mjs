@@ -9,6 +9,7 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,16 @@ const { values } = parseArgs({
     burst: { type: 'string', default: '5000' },
   },
 });
+/** GET `url`; resolves once the whole answer is in. */
+function fetchText(url) {
+  return new Promise((resolve, reject) => {
+    get(url, (response) => {
+      response.resume();
+      response.on('end', resolve);
+    }).on('error', reject);
+  });
+}
+
 const prefix = `bench-scale-${randomUUID()}`;
 const admin = new Redis('redis://127.0.0.1:6379');
 
@@ -78,7 +89,7 @@ for (let index = 0; index < Number(values.rounds); index++) {
   const finished = new Promise((resolve) => {
     round = { got: 0, expected: fanClients.length, started: performance.now(), done: resolve };
   });
-  await fetch(`http://127.0.0.1:${nodes[index % 2].port}/send/fan/`);
+  await fetchText(`http://127.0.0.1:${nodes[index % 2].port}/send/fan/`);
   times.push(await finished);
   round = null;
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -100,7 +111,7 @@ const lossClients = [
     client.received.push(text),
   )),
 ];
-const sending = fetch(`http://127.0.0.1:${nodes[0].port}/burst/loss/${burst}/`);
+const sending = fetchText(`http://127.0.0.1:${nodes[0].port}/burst/loss/${burst}/`);
 const watched = lossClients.at(-1);
 while (watched.received.length < burst / 10) await new Promise((resolve) => setTimeout(resolve, 1));
 const list = await admin.client('LIST');

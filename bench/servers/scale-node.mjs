@@ -2,6 +2,7 @@
 // A WebSocket to /member/<group>/ joins that group and only listens (first it gets "joined");
 // GET /send/<group>/ sends the group one message; GET /burst/<group>/<n>/ sends it "0" .. "n-1",
 // awaiting each and yielding to the event loop every 20 messages.
+import { setImmediate } from 'node:timers';
 import { createApp, path, HttpResponse } from '@manouche/core';
 import { acceptWebsocket, getChannelLayer, RedisChannelLayer } from '@manouche/websocket';
 
