@@ -168,8 +168,9 @@ describe('a subscriber connection that drops mid-stream', () => {
   });
 });
 
-describe('a Redis restart (a redis-server of our own on a free port)', () => {
+describe('a Redis restart (a redis-server of our own on a free port, with a password)', () => {
   const prefix = `manouche-test-${randomUUID()}`;
+  const PASSWORD = `pw-${randomUUID()}`;
   let port = 0;
   let redis: ChildProcess | null = null;
   let nodes: AppProcess[] = [];
@@ -177,12 +178,29 @@ describe('a Redis restart (a redis-server of our own on a free port)', () => {
   async function startRedis(): Promise<void> {
     redis = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--requirepass',
+        PASSWORD,
+      ],
       {
         stdio: 'ignore',
       },
     );
-    const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 20, maxRetriesPerRequest: null });
+    const probe = new Redis({
+      port,
+      password: PASSWORD,
+      lazyConnect: true,
+      retryStrategy: () => 20,
+      maxRetriesPerRequest: null,
+    });
     await probe.connect().catch(() => undefined);
     await probe.ping();
     probe.disconnect();
@@ -199,12 +217,32 @@ describe('a Redis restart (a redis-server of our own on a free port)', () => {
   beforeAll(async () => {
     port = await freePort();
     await startRedis();
-    const env = { PREFIX: prefix, REDIS_URL: `redis://127.0.0.1:${port}`, PRESENCE_TTL: '1500' };
+    const env = { PREFIX: prefix, REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${port}`, PRESENCE_TTL: '1500' };
     nodes = await Promise.all([0, 1].map(() => AppProcess.start(env)));
   });
   afterAll(async () => {
     await Promise.all(nodes.map((node) => node.stop()));
     await stopRedis();
+  });
+
+  it('reports a Redis it cannot reach with its URL, the password masked', async () => {
+    const warnings: string[] = [];
+    const closed = await freePort();
+    const layer = new RedisChannelLayer({
+      url: `redis://:${PASSWORD}@127.0.0.1:${closed}`,
+      prefix,
+      logger: { warn: (line) => warnings.push(line) },
+    });
+    try {
+      await eventually(
+        async () => warnings.length,
+        (count) => count > 0,
+      );
+      expect(warnings[0]).toContain(`redis://***@127.0.0.1:${closed}`);
+      expect(warnings.filter((line) => line.includes(PASSWORD))).toEqual([]);
+    } finally {
+      await layer.close();
+    }
   });
 
   it('is survived: broadcast, send and presence work again once Redis is back, empty', async () => {
@@ -223,6 +261,8 @@ describe('a Redis restart (a redis-server of our own on a free port)', () => {
       expect(await ada.client.receive()).toBe('after the restart');
       await bob.client.send(JSON.stringify({ to: ada.channelName, text: 'direct, after the restart' }));
       expect(await ada.client.receive()).toBe('direct, after the restart');
+      const logged = nodes.flatMap((node) => node.stderr);
+      expect(logged.filter((line) => line.includes(PASSWORD))).toEqual([]);
     } finally {
       await Promise.all([ada.client.close(), bob.client.close()]);
     }
