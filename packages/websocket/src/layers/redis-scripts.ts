@@ -6,7 +6,8 @@
  * - `P:stream:<group>`, `P:seq:<group>`: the group's stream of messages and presence events, and the
  *   counter numbering them (field `n`), so a reader can tell a gap from a quiet spell;
  * - `P:inbox:<process>`, `P:inbox-seq:<process>`: the same for sends to one connection of a process;
- * - `P:alive:<process>`: present while the process heartbeats (expires after the presence TTL);
+ * - `P:alive:<process>`: present while the process heartbeats (expires after the presence TTL), and
+ *   `P:layer:<process>-<layer>`, the same per layer: found missing, the layer records its members again;
  * - `P:presence:<group>`: a hash from channel name to `<process> <member JSON>`.
  *
  * Every append trims its stream to the replay window (by time, with `MINID`, from Redis's clock) and

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { consoleLogger, escapeForLog, type Logger } from '@manouche/core';
 import { channelNameOf, findChannel, PROCESS_ID, processOfChannel } from '../channel-names';
 import type { Message } from '../connection';
@@ -13,7 +14,7 @@ import {
 } from './channel-layer';
 import { PresenceListeners } from './presence';
 import { StreamReader, type StreamCursor, type StreamEntry } from './redis-reader';
-import { JOIN, LEAVE, MEMBERS, PUBLISH, SEND, TAIL } from './redis-scripts';
+import { decode, RedisStore } from './redis-store';
 
 /** Options of {@link RedisChannelLayer}. */
 export interface RedisChannelLayerOptions {
@@ -74,16 +75,15 @@ const inboxReaders = new Map<string, Set<RedisChannelLayer>>();
  */
 export class RedisChannelLayer implements ChannelLayer {
   readonly #publisher: Redis;
-  readonly #reader: StreamReader;
   readonly #readerClient: Redis;
+  readonly #store: RedisStore;
+  readonly #reader: StreamReader;
   readonly #prefix: string;
+  readonly #id = randomBytes(6).toString('base64url');
   readonly #groups: LocalGroups;
   readonly #listeners: PresenceListeners;
   readonly #logger: Pick<Logger, 'warn'>;
   readonly #publishCapacity: number;
-  // ARGV[1..3] of every script: replay window, replay capacity, how long quiet keys live.
-  readonly #trim: [number, number, number];
-  readonly #presenceTtl: number;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #started: Promise<void>;
   #heartbeats = 0;
@@ -100,14 +100,13 @@ export class RedisChannelLayer implements ChannelLayer {
     this.#logger = options.logger ?? consoleLogger;
     this.#listeners = new PresenceListeners(this.#logger);
     this.#publishCapacity = options.publishCapacity ?? DEFAULT_PUBLISH_CAPACITY;
-    const window = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
-    this.#presenceTtl = options.presenceTtl ?? DEFAULT_PRESENCE_TTL;
-    this.#trim = [
-      window,
-      options.replayCapacity ?? DEFAULT_REPLAY_CAPACITY,
-      2 * Math.max(window, this.#presenceTtl),
-    ];
+    const presenceTtl = options.presenceTtl ?? DEFAULT_PRESENCE_TTL;
     this.#publisher = new Redis(url, { ...options.redis });
+    this.#store = new RedisStore(this.#publisher, this.#prefix, {
+      replayWindow: options.replayWindow ?? DEFAULT_REPLAY_WINDOW,
+      replayCapacity: options.replayCapacity ?? DEFAULT_REPLAY_CAPACITY,
+      presenceTtl,
+    });
     // Named, so an operator (or a test) can find it in CLIENT LIST; no retry limit: a read waits.
     this.#readerClient = new Redis(url, {
       ...options.redis,
@@ -132,7 +131,7 @@ export class RedisChannelLayer implements ChannelLayer {
     let readers = inboxReaders.get(this.#prefix);
     if (readers === undefined) inboxReaders.set(this.#prefix, (readers = new Set()));
     readers.add(this);
-    this.#heartbeat = setInterval(() => void this.#beat(), Math.max(1, Math.floor(this.#presenceTtl / 3)));
+    this.#heartbeat = setInterval(() => void this.#beat(), Math.max(1, Math.floor(presenceTtl / 3)));
     this.#heartbeat.unref();
     this.#started = this.#start();
     this.#started.catch(() => undefined);
@@ -145,7 +144,7 @@ export class RedisChannelLayer implements ChannelLayer {
    * member, it gets everything sent after.
    */
   async groupAdd(group: string, member: GroupMember, info?: PresenceInfo): Promise<void> {
-    const start = await this.#join(group, member, info);
+    const start = await this.#store.join(group, channelNameOf(member), info);
     this.#groups.add(group, member, () => void this.groupDiscard(group, member).catch(() => undefined), info);
     await this.#watch(group, start);
   }
@@ -153,8 +152,8 @@ export class RedisChannelLayer implements ChannelLayer {
   async groupDiscard(group: string, member: GroupMember): Promise<void> {
     if (!this.#groups.has(group, member)) return;
     const last = this.#groups.remove(group, member);
-    if (last && !this.#listeners.has(group)) this.#reader.unwatch(this.#key('stream', group));
-    await LEAVE.run(this.#publisher, this.#groupKeys(group), [...this.#trim, channelNameOf(member)]);
+    if (last && !this.#listeners.has(group)) this.#reader.unwatch(this.#store.streamOf(group));
+    await this.#store.leave(group, channelNameOf(member));
   }
 
   /**
@@ -163,14 +162,7 @@ export class RedisChannelLayer implements ChannelLayer {
    * messages are already waiting for Redis's answer.
    */
   async groupSend(group: string, message: Message): Promise<void> {
-    const [kind, data] = encode(message);
-    await this.#bounded(group, () =>
-      PUBLISH.run(
-        this.#publisher,
-        [this.#key('stream', group), this.#key('seq', group)],
-        [...this.#trim, kind, data],
-      ),
-    );
+    await this.#bounded(group, () => this.#store.publish(group, message));
   }
 
   /**
@@ -186,38 +178,24 @@ export class RedisChannelLayer implements ChannelLayer {
       else this.#groups.deliverTo(member, message);
       return;
     }
-    const [kind, data] = encode(message);
-    const keys = [this.#key('alive', holder), this.#key('inbox', holder), this.#key('inbox-seq', holder)];
-    const appended = await this.#bounded(channelName, () =>
-      SEND.run(this.#publisher, keys, [...this.#trim, kind, data, channelName]),
-    );
-    if (appended === 0) this.#droppedSends += 1;
+    const appended = await this.#bounded(channelName, () => this.#store.sendTo(holder, channelName, message));
+    if (!appended) this.#droppedSends += 1;
   }
 
   /** Every member of `group` whose process is alive; those of a dead process are removed (with a leave event). */
-  async groupMembers(group: string): Promise<PresentMember[]> {
-    const members = (await MEMBERS.run(this.#publisher, this.#groupKeys(group), [
-      ...this.#trim,
-      this.#key('alive', ''),
-    ])) as string[];
-    return members.map((member) => JSON.parse(member) as PresentMember);
+  groupMembers(group: string): Promise<PresentMember[]> {
+    return this.#store.members(group);
   }
 
   async groupSize(group: string): Promise<number> {
-    return (await this.groupMembers(group)).length;
+    return (await this.#store.members(group)).length;
   }
 
   /** Listens to the group's stream from now on (joins and leaves of every process). */
   async onPresence(group: string, listener: PresenceListener): Promise<() => void> {
     const remove = this.#listeners.add(group, listener);
-    const stream = this.#key('stream', group);
-    if (!this.#reader.watching(stream)) {
-      const [id, seq] = (await TAIL.run(this.#publisher, [stream, this.#key('seq', group)], [])) as [
-        string,
-        string,
-      ];
-      await this.#watch(group, { id, seq: Number(seq) });
-    }
+    const stream = this.#store.streamOf(group);
+    if (!this.#reader.watching(stream)) await this.#watch(group, await this.#store.tail(group));
     return () => {
       remove();
       if (!this.#listeners.has(group) && this.#groups.members(group).size === 0) this.#reader.unwatch(stream);
@@ -253,17 +231,15 @@ export class RedisChannelLayer implements ChannelLayer {
       for (const group of this.#groups.groups()) {
         for (const member of [...this.#groups.members(group)]) {
           this.#groups.remove(group, member);
-          leaving.push(
-            LEAVE.run(this.#publisher, this.#groupKeys(group), [...this.#trim, channelNameOf(member)]),
-          );
+          leaving.push(this.#store.leave(group, channelNameOf(member)));
         }
       }
-      if (readers === undefined || readers.size === 0)
-        leaving.push(this.#publisher.del(this.#key('alive', PROCESS_ID)));
+      if (!inboxReaders.has(this.#prefix)) leaving.push(this.#store.forgetProcess());
       await Promise.allSettled(leaving);
     }
+    const stopped = this.#reader.stop();
     this.#readerClient.disconnect();
-    await this.#reader.stop();
+    await stopped;
     await Promise.allSettled([
       this.#publisher.status === 'ready'
         ? this.#publisher.quit()
@@ -273,39 +249,12 @@ export class RedisChannelLayer implements ChannelLayer {
 
   // Inside ----------------------------------------------------------------------------------------
 
-  #key(kind: string, name: string): string {
-    return `${this.#prefix}:${kind}:${name}`;
-  }
-
-  #groupKeys(group: string): string[] {
-    return [this.#key('presence', group), this.#key('stream', group), this.#key('seq', group)];
-  }
-
   /** Heartbeat first (so sends to this process are accepted), then read the inbox from its tail. */
   async #start(): Promise<void> {
     await this.#beat();
-    const inbox = this.#key('inbox', PROCESS_ID);
-    if (!this.#reader.watching(inbox)) {
-      const [id, seq] = (await TAIL.run(
-        this.#publisher,
-        [inbox, this.#key('inbox-seq', PROCESS_ID)],
-        [],
-      )) as [string, string];
-      this.#reader.watch(inbox, { id, seq: Number(seq) });
-    }
+    if (!this.#reader.watching(this.#store.inbox))
+      this.#reader.watch(this.#store.inbox, await this.#store.tail(null));
     this.#reader.start();
-  }
-
-  async #join(group: string, member: GroupMember, info: PresenceInfo | undefined): Promise<StreamCursor> {
-    const channelName = channelNameOf(member);
-    const shown = JSON.stringify(info === undefined ? { channelName } : { channelName, info });
-    const [id, seq] = (await JOIN.run(this.#publisher, this.#groupKeys(group), [
-      ...this.#trim,
-      channelName,
-      `${PROCESS_ID} ${shown}`,
-      shown,
-    ])) as [string, string];
-    return { id, seq: Number(seq) };
   }
 
   /**
@@ -315,12 +264,7 @@ export class RedisChannelLayer implements ChannelLayer {
    */
   async #watch(group: string, start: StreamCursor): Promise<void> {
     await this.#started;
-    if (!this.#reader.watch(this.#key('stream', group), start)) return;
-    await PUBLISH.run(
-      this.#publisher,
-      [this.#key('inbox', PROCESS_ID), this.#key('inbox-seq', PROCESS_ID)],
-      [...this.#trim, 'w', ''],
-    );
+    if (this.#reader.watch(this.#store.streamOf(group), start)) await this.#store.wake();
   }
 
   async #bounded<T>(target: string, append: () => Promise<T>): Promise<T> {
@@ -338,25 +282,18 @@ export class RedisChannelLayer implements ChannelLayer {
   }
 
   /**
-   * Refreshes this process's heartbeat key. Found missing (expired during a long outage, or Redis
-   * restarted empty), every local member is recorded again; the groups listened to are swept of the
-   * members of dead processes (their leave events), and every tenth beat all groups read here.
+   * Refreshes the heartbeat. Found missing (expired during a long outage, or Redis restarted
+   * empty), every local member is recorded again; the groups listened to are swept of the members
+   * of dead processes (their leave events), and every tenth beat all groups read here.
    */
   async #beat(): Promise<void> {
     if (this.#closed) return;
     try {
-      const previous = await this.#publisher.set(
-        this.#key('alive', PROCESS_ID),
-        '1',
-        'PX',
-        this.#presenceTtl,
-        'GET',
-      );
       const work: Promise<unknown>[] = [];
-      if (previous === null) {
+      if (await this.#store.beat(this.#id)) {
         for (const group of this.#groups.groups()) {
           for (const member of this.#groups.members(group)) {
-            work.push(this.#join(group, member, this.#groups.infoOf(group, member)));
+            work.push(this.#store.join(group, channelNameOf(member), this.#groups.infoOf(group, member)));
           }
         }
       }
@@ -365,7 +302,7 @@ export class RedisChannelLayer implements ChannelLayer {
       const groups = new Set(
         everyGroup ? [...this.#listeners.groups(), ...this.#groups.groups()] : this.#listeners.groups(),
       );
-      for (const group of groups) work.push(this.groupMembers(group));
+      for (const group of groups) work.push(this.#store.members(group));
       await Promise.all(work);
     } catch {
       // Redis is away: ioredis reports it, and the next beat tries again.
@@ -373,12 +310,11 @@ export class RedisChannelLayer implements ChannelLayer {
   }
 
   #receive(stream: string, entry: StreamEntry): void {
-    const groupPrefix = `${this.#prefix}:stream:`;
-    if (!stream.startsWith(groupPrefix)) {
+    const group = this.#store.groupOf(stream);
+    if (group === null) {
       this.#receiveDirect(entry);
       return;
     }
-    const group = stream.slice(groupPrefix.length);
     if (entry.kind === 'j' || entry.kind === 'l') {
       let member: PresentMember;
       try {
@@ -413,15 +349,4 @@ export class RedisChannelLayer implements ChannelLayer {
         `(away longer than replayWindow, or behind by more than replayCapacity); further losses until the next reconnection are only counted (missedMessages)`,
     );
   }
-}
-
-// The first byte of the kind says how to send the message on: a text or a binary frame.
-function encode(message: Message): ['t' | 'b', string | Buffer] {
-  return typeof message === 'string' ? ['t', message] : ['b', message];
-}
-
-function decode(entry: StreamEntry): Message | null {
-  if (entry.kind === 't') return entry.data.toString('utf8');
-  if (entry.kind === 'b') return Buffer.from(entry.data);
-  return null;
 }
