@@ -171,6 +171,23 @@ describe('RedisChannelLayer replay across a dropped reader (real Redis on 127.0.
     }
   });
 
+  it("keeps a quiet group's members present long after its keys' expiry time, while their process heartbeats", async () => {
+    const prefix = `manouche-test-${randomUUID()}`;
+    // Keys of a quiet group expire after 2 x 400 ms unless the heartbeats' sweeps renew them.
+    const layer = new RedisChannelLayer({ prefix, replayWindow: 200, presenceTtl: 400 });
+    const member = recorder();
+    try {
+      await layer.groupAdd('quiet', member, { user: 'ada' });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(await layer.groupMembers('quiet')).toEqual([
+        { channelName: channelNameOf(member), info: { user: 'ada' } },
+      ]);
+    } finally {
+      await layer.close();
+      await cleanUp(prefix);
+    }
+  });
+
   it('past replayCapacity, logs the gap once, counts what was missed and goes on with the rest', async () => {
     const prefix = `manouche-test-${randomUUID()}`;
     const logger = new MemoryLogger();

@@ -102,7 +102,8 @@ return 1`);
 
 /**
  * KEYS presence, stream, seq; ARGV window, capacity, keep, prefix of the alive keys. The members whose
- * process is alive, as member JSON; the others are removed, each with a leave event.
+ * process is alive, as member JSON; the others are removed, each with a leave event. A hash with
+ * live members is kept from expiring (the heartbeats' sweeps call this often enough).
  */
 export const MEMBERS = new RedisScript(`${APPEND}
 local all = redis.call('HGETALL', KEYS[1])
@@ -121,4 +122,5 @@ for i = 1, #all, 2 do
     append(KEYS[2], KEYS[3], 'k', 'l', 'd', member)
   end
 end
+if #present > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return present`);

@@ -55,8 +55,10 @@ const DEFAULT_PUBLISH_CAPACITY = 1000;
 const DEFAULT_REPLAY_WINDOW = 30_000;
 const DEFAULT_REPLAY_CAPACITY = 10_000;
 const DEFAULT_PRESENCE_TTL = 5000;
-// Every this many heartbeats, the presence of every group read here is swept, not only the listened.
-const FULL_SWEEP_EVERY = 10;
+// Every this many heartbeats (about once per presenceTtl), the presence of every group read here is
+// swept, not only of those listened to: that also keeps a quiet group's presence hash from expiring,
+// which happens after twice the longer of replayWindow and presenceTtl.
+const FULL_SWEEP_EVERY = 3;
 
 // The layers of this process per prefix: the first one delivers what arrives in the process's inbox.
 const inboxReaders = new Map<string, Set<RedisChannelLayer>>();
@@ -284,7 +286,7 @@ export class RedisChannelLayer implements ChannelLayer {
   /**
    * Refreshes the heartbeat. Found missing (expired during a long outage, or Redis restarted
    * empty), every local member is recorded again; the groups listened to are swept of the members
-   * of dead processes (their leave events), and every tenth beat all groups read here.
+   * of dead processes (their leave events), and every third beat all groups read here.
    */
   async #beat(): Promise<void> {
     if (this.#closed) return;
