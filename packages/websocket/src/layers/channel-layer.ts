@@ -28,10 +28,10 @@ export interface PresenceEvent {
 export type PresenceListener = (event: PresenceEvent) => void;
 
 /**
- * Channels' channel layer, reduced to groups: named sets of WebSocket connections that a message can be
- * sent to at once. In one process use {@link InMemoryChannelLayer}; across processes (several
- * servers behind a load balancer) use `RedisChannelLayer`, whose `groupSend` reaches the members
- * connected to every process.
+ * Channels' channel layer: groups (named sets of connections that a message can be sent to at once),
+ * with who is in them (presence), and `send` to one connection by its channel name. In one process
+ * use {@link InMemoryChannelLayer}; across processes (several servers behind a load balancer) use
+ * `RedisChannelLayer`, whose groups, presence and channel names span every process.
  *
  * No member holds up another, nor the sender: `groupSend` resolves once the message is handed to the
  * layer, and each member's backlog is bounded (see {@link LocalGroups.deliver}).
