@@ -171,6 +171,24 @@ describe('RedisChannelLayer replay across a dropped reader (real Redis on 127.0.
     }
   });
 
+  it('leaves out a member discarded while its groupAdd was still waiting for Redis', async () => {
+    const prefix = `manouche-test-${randomUUID()}`;
+    const layer = new RedisChannelLayer({ prefix });
+    const member = recorder();
+    try {
+      const adding = layer.groupAdd('undone', member, { user: 'ada' });
+      await layer.groupDiscard('undone', member);
+      await adding;
+      expect(layer.localMembers('undone').size).toBe(0);
+      expect(await layer.groupMembers('undone')).toEqual([]);
+      await layer.groupAdd('undone', member);
+      expect(await layer.groupSize('undone')).toBe(1);
+    } finally {
+      await layer.close();
+      await cleanUp(prefix);
+    }
+  });
+
   it("keeps a quiet group's members present long after its keys' expiry time, while their process heartbeats", async () => {
     const prefix = `manouche-test-${randomUUID()}`;
     // Keys of a quiet group expire after 2 x 400 ms unless the heartbeats' sweeps renew them.

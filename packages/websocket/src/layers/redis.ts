@@ -60,6 +60,11 @@ const DEFAULT_PRESENCE_TTL = 5000;
 // which happens after twice the longer of replayWindow and presenceTtl.
 const FULL_SWEEP_EVERY = 3;
 
+/** A `groupAdd` waiting for Redis; `discarded` once `groupDiscard` was called for it meanwhile. */
+interface PendingJoin {
+  discarded: boolean;
+}
+
 // The layers of this process per prefix: the first one delivers what arrives in the process's inbox.
 const inboxReaders = new Map<string, Set<RedisChannelLayer>>();
 
@@ -88,6 +93,8 @@ export class RedisChannelLayer implements ChannelLayer {
   readonly #publishCapacity: number;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #started: Promise<void>;
+  // The groupAdds waiting for Redis, per member and group: a groupDiscard meanwhile marks them.
+  readonly #joining = new WeakMap<GroupMember, Map<string, Set<PendingJoin>>>();
   #heartbeats = 0;
   #publishing = 0;
   #droppedSends = 0;
@@ -146,12 +153,25 @@ export class RedisChannelLayer implements ChannelLayer {
    * member, it gets everything sent after.
    */
   async groupAdd(group: string, member: GroupMember, info?: PresenceInfo): Promise<void> {
-    const start = await this.#store.join(group, channelNameOf(member), info);
+    const pending: PendingJoin = { discarded: false };
+    this.#joinsOf(group, member).add(pending);
+    let start: StreamCursor;
+    try {
+      start = await this.#store.join(group, channelNameOf(member), info);
+    } finally {
+      this.#joined(group, member, pending);
+    }
+    if (pending.discarded) {
+      await this.#store.leave(group, channelNameOf(member));
+      return;
+    }
     this.#groups.add(group, member, () => void this.groupDiscard(group, member).catch(() => undefined), info);
     await this.#watch(group, start);
   }
 
+  /** Removes the member; one whose `groupAdd` is still waiting for Redis is taken out once it is in. */
   async groupDiscard(group: string, member: GroupMember): Promise<void> {
+    for (const pending of this.#joining.get(member)?.get(group) ?? []) pending.discarded = true;
     if (!this.#groups.has(group, member)) return;
     const last = this.#groups.remove(group, member);
     if (last && !this.#listeners.has(group)) this.#reader.unwatch(this.#store.streamOf(group));
@@ -250,6 +270,24 @@ export class RedisChannelLayer implements ChannelLayer {
   }
 
   // Inside ----------------------------------------------------------------------------------------
+
+  /** The `groupAdd`s of `member` to `group` waiting for Redis (kept only while one waits). */
+  #joinsOf(group: string, member: GroupMember): Set<PendingJoin> {
+    let byGroup = this.#joining.get(member);
+    if (byGroup === undefined) this.#joining.set(member, (byGroup = new Map()));
+    let joins = byGroup.get(group);
+    if (joins === undefined) byGroup.set(group, (joins = new Set()));
+    return joins;
+  }
+
+  #joined(group: string, member: GroupMember, pending: PendingJoin): void {
+    const byGroup = this.#joining.get(member);
+    const joins = byGroup?.get(group);
+    joins?.delete(pending);
+    if (joins?.size !== 0) return;
+    byGroup!.delete(group);
+    if (byGroup!.size === 0) this.#joining.delete(member);
+  }
 
   /** Heartbeat first (so sends to this process are accepted), then read the inbox from its tail. */
   async #start(): Promise<void> {
