@@ -54,15 +54,24 @@ interface Member {
   name: string;
 }
 
+/** A room with readers on this process: its presence listener, and whether a refresh is due. */
+interface Room {
+  readers: number;
+  listening: Promise<() => void>;
+  refreshing: boolean;
+  again: boolean;
+}
+
 /**
  * Per-post chat rooms. Messages go through the application's channel layer (group
  * `post-<id>-chat`), so with a `RedisChannelLayer` everyone in the room gets them, whichever server
- * process they are connected to. The presence list is this process's: it names the readers connected
- * here (sharing it would need state beyond what a channel layer offers).
+ * process they are connected to. The presence list is the channel layer's too: each reader joins
+ * the group with its name, and on every join or leave (on any process) each process sends the
+ * room's list, read from the layer, to its own readers; so every process shows the same list.
  */
 export class ChatRooms {
   readonly #layer: ChannelLayer;
-  readonly #rooms = new Map<number, Set<Member>>();
+  readonly #rooms = new Map<number, Room>();
   // Guest names are drawn at random, so two processes don't both hand out `guest-1`.
   readonly #prefix = randomInt(1000, 10000);
   #guests = 0;
@@ -77,33 +86,42 @@ export class ChatRooms {
   }
 
   async join(postId: number, ws: WebSocketConnection, name: string): Promise<Member> {
+    // send() never rejects unhandled: a member who just left costs nothing. Sent first, so the
+    // newcomer has its name before the presence list its joining brings.
+    void ws.send(JSON.stringify({ type: 'welcome', you: name } satisfies ChatEvent));
     let room = this.#rooms.get(postId);
     if (room === undefined) {
-      room = new Set();
+      const listening = this.#layer.onPresence(chatGroupOf(postId), () => this.#refresh(postId));
+      room = { readers: 0, listening, refreshing: false, again: false };
       this.#rooms.set(postId, room);
     }
-    const member = { ws, name };
-    room.add(member);
-    await this.#layer.groupAdd(chatGroupOf(postId), ws);
-    // send() never rejects unhandled: a member who just left costs nothing.
-    void ws.send(JSON.stringify({ type: 'welcome', you: name } satisfies ChatEvent));
-    this.#broadcastPresence(postId);
-    return member;
+    room.readers += 1;
+    await room.listening;
+    await this.#layer.groupAdd(chatGroupOf(postId), ws, { username: name });
+    return { ws, name };
   }
 
   leave(postId: number, member: Member): void {
     void this.#layer.groupDiscard(chatGroupOf(postId), member.ws).catch(() => undefined);
     const room = this.#rooms.get(postId);
     if (room === undefined) return;
-    room.delete(member);
-    if (room.size === 0) this.#rooms.delete(postId);
-    else this.#broadcastPresence(postId);
+    room.readers -= 1;
+    if (room.readers > 0) return;
+    this.#rooms.delete(postId);
+    void room.listening.then((stop) => stop()).catch(() => undefined);
   }
 
-  /** Who is in the room on this process, sorted, each name once (two tabs count once). */
-  presence(postId: number): string[] {
-    const names = new Set([...(this.#rooms.get(postId) ?? [])].map((member) => member.name));
+  /** Who is in the room on every process, sorted, each name once (two tabs count once). */
+  async presence(postId: number): Promise<string[]> {
+    const members = await this.#layer.groupMembers(chatGroupOf(postId));
+    const names = new Set(members.map((member) => String(member.info?.username ?? '')));
+    names.delete('');
     return [...names].sort();
+  }
+
+  /** How many readers of the room are connected to this process. */
+  here(postId: number): number {
+    return this.#layer.localMembers(chatGroupOf(postId)).size;
   }
 
   /**
@@ -117,10 +135,34 @@ export class ChatRooms {
     return this.#layer.groupSend(chatGroupOf(postId), JSON.stringify(event)).catch(() => undefined);
   }
 
-  /** The presence list to this process's readers: each send is bounded like any other (not awaited). */
-  #broadcastPresence(postId: number): void {
-    const text = JSON.stringify({ type: 'presence', users: this.presence(postId) } satisfies ChatEvent);
-    for (const member of this.#rooms.get(postId) ?? []) void member.ws.send(text);
+  /**
+   * Sends the room's list to this process's readers (each send bounded like any other, not
+   * awaited). Events that arrive while the list is being read make one more round, not one each.
+   */
+  #refresh(postId: number): void {
+    const room = this.#rooms.get(postId);
+    if (room === undefined) return;
+    if (room.refreshing) {
+      room.again = true;
+      return;
+    }
+    room.refreshing = true;
+    void (async () => {
+      try {
+        do {
+          room.again = false;
+          const text = JSON.stringify({
+            type: 'presence',
+            users: await this.presence(postId),
+          } satisfies ChatEvent);
+          for (const reader of this.#layer.localMembers(chatGroupOf(postId))) void reader.send(text);
+        } while (room.again);
+      } catch {
+        // Redis away: the next join or leave sends the list again.
+      } finally {
+        room.refreshing = false;
+      }
+    })();
   }
 }
 

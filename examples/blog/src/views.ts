@@ -221,7 +221,7 @@ export function blogUrls(blog: Blog): UrlConf {
 
   /**
    * A chat room per post: messages go to everyone in it (on every server process, through the channel
-   * layer), with this process's presence list on join/leave.
+   * layer), with the room's presence list (every process's readers) on join/leave.
    */
   const chat = requireWebsocket(async (request: HttpRequest, { id }: { id: number }) => {
     const ws = request.websocket!;

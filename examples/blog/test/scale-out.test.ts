@@ -56,6 +56,13 @@ describe.each(SETTINGS)('live comments across two servers with %s and a RedisCha
         if (event.type === 'message') return event;
       }
     };
+    // Both are in the room once the presence list shows them both.
+    for (const reader of [first!, second!]) {
+      for (;;) {
+        const event = await reader.receiveJson<ChatEvent>(2000);
+        if (event.type === 'presence' && event.users.length === 2) break;
+      }
+    }
     await first!.send('hello from the first server');
     expect(await nextMessage(second!)).toMatchObject({
       type: 'message',
@@ -63,5 +70,28 @@ describe.each(SETTINGS)('live comments across two servers with %s and a RedisCha
     });
     expect(await nextMessage(first!)).toMatchObject({ type: 'message', text: 'hello from the first server' });
     await Promise.all([first!.close(), second!.close()]);
+  });
+
+  it('shows the same presence list on both servers, and drops a reader who leaves from both', async () => {
+    const [first, second] = servers.map((server) => new WebSocketTestClient(`${server.wsUrl}/posts/2/chat/`));
+    /** The presence lists a reader gets until one has `count` names. */
+    const presenceOf = async (reader: WebSocketTestClient, count: number): Promise<string[]> => {
+      for (;;) {
+        const event = await reader.receiveJson<ChatEvent>(5000);
+        if (event.type === 'presence' && event.users.length === count) return event.users;
+      }
+    };
+    expect((await first!.connect()).accepted).toBe(true);
+    const ada = (await first!.receiveJson<ChatEvent & { type: 'welcome' }>(2000)).you;
+    expect(await presenceOf(first!, 1)).toEqual([ada]);
+    expect((await second!.connect()).accepted).toBe(true);
+    const bob = (await second!.receiveJson<ChatEvent & { type: 'welcome' }>(2000)).you;
+    const both = [ada, bob].sort();
+    expect(await presenceOf(second!, 2)).toEqual(both);
+    expect(await presenceOf(first!, 2)).toEqual(both);
+    expect(await blogOf(apps[0]!).chat.presence(2)).toEqual(both);
+    await second!.close();
+    expect(await presenceOf(first!, 1)).toEqual([ada]);
+    await first!.close();
   });
 });

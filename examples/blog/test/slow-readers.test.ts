@@ -33,7 +33,7 @@ describe.each(SETTINGS)('the chat under readers that never read, with %s', (_, b
   it('closes the guests that stopped reading, while a guest who sends lines keeps getting them', async () => {
     const stalled: StalledPeer[] = [];
     for (let index = 0; index < 3; index++) stalled.push(await stalledPeer(server.port, '/posts/1/chat/'));
-    await waitFor(() => blogOf(app).chat.presence(1).length === 3, 'the stalled guests to join');
+    await waitFor(() => blogOf(app).chat.here(1) === 3, 'the stalled guests to join');
 
     const sender = new WebSocket(`${server.wsUrl}/posts/1/chat/`);
     let echoed = 0;
@@ -41,10 +41,10 @@ describe.each(SETTINGS)('the chat under readers that never read, with %s', (_, b
       if (data.includes('"type":"message"')) echoed += 1;
     });
     await new Promise((resolve) => sender.once('open', resolve));
-    await waitFor(() => blogOf(app).chat.presence(1).length === 4, 'the sender to join');
+    await waitFor(() => blogOf(app).chat.here(1) === 4, 'the sender to join');
 
     let sent = 0;
-    while (blogOf(app).chat.presence(1).length > 1) {
+    while (blogOf(app).chat.here(1) > 1) {
       if (sent >= MOST_LINES)
         throw new Error(`${sent} lines sent and the stalled guests are still in the room`);
       sender.send(`line ${sent} ${'x'.repeat(400)}`);

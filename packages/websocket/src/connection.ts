@@ -11,6 +11,7 @@
 import type { Logger, WebSocketConnection as WebSocketConnectionShape } from '@manouche/core';
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
+import { channelNameOf } from './channel-names';
 import { CloseCode, ReadyState } from './constants';
 import { WebSocketClosed } from './errors';
 import { Liveness, type Probe } from './liveness';
@@ -263,6 +264,14 @@ export class WebSocketConnection implements WebSocketConnectionShape {
 
   get closeReason(): string {
     return this.#closeReason;
+  }
+
+  /**
+   * This connection's address: `getChannelLayer(app).send(channelName, message)` reaches it from any
+   * process. Drawn on first read (unguessable, unique across processes).
+   */
+  get channelName(): string {
+    return channelNameOf(this);
   }
 
   // Inside ----------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ export { WebSocketConnection, type Message } from './connection';
 export { ChannelFull, WebSocketClosed } from './errors';
 export { CloseCode, ReadyState, WEBSOCKET_VERSION, WEBSOCKET_MODE_KEY } from './constants';
 export { isOriginAllowed } from './handshake';
+export { channelNameOf, type Addressable } from './channel-names';
 export {
   getChannelLayer,
   InMemoryChannelLayer,
@@ -25,5 +26,9 @@ export {
   type ChannelLayer,
   type GroupMember,
   type InMemoryChannelLayerOptions,
+  type PresenceEvent,
+  type PresenceInfo,
+  type PresenceListener,
+  type PresentMember,
   type RedisChannelLayerOptions,
 } from './layers/index';

@@ -154,4 +154,21 @@ describe('RedisChannelLayer publishCapacity', () => {
     await layer.close();
     await Promise.all(waiting);
   });
+
+  it('rejects send() to a connection of another process with ChannelFull the same way', async () => {
+    const layer = new RedisChannelLayer({
+      url: 'redis://127.0.0.1:1',
+      publishCapacity: 3,
+      logger: { warn: () => undefined },
+      redis: { maxRetriesPerRequest: null },
+    });
+    const waiting = [1, 2, 3].map((index) =>
+      layer.send('another-process.connection', String(index)).catch((error: unknown) => error),
+    );
+    await expect(layer.send('another-process.connection', 'one too many')).rejects.toBeInstanceOf(
+      ChannelFull,
+    );
+    await layer.close();
+    await Promise.all(waiting);
+  });
 });

@@ -25,6 +25,8 @@ export interface WebSocketConnection extends AsyncIterable<string | Buffer> {
   /** The close code once closed, else `null`. */
   readonly closeCode: number | null;
   readonly closeReason: string;
+  /** This connection's address: the channel layer's `send(channelName, message)` reaches it from any process. */
+  readonly channelName: string;
   /** Resolves once the connection has closed. */
   readonly ended: Promise<void>;
 }

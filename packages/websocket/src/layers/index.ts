@@ -21,4 +21,11 @@ export function getChannelLayer(app: Pick<Application, 'settings'>): ChannelLaye
 
 export { InMemoryChannelLayer, type InMemoryChannelLayerOptions } from './memory';
 export { RedisChannelLayer, type RedisChannelLayerOptions } from './redis';
-export type { ChannelLayer, GroupMember } from './channel-layer';
+export type {
+  ChannelLayer,
+  GroupMember,
+  PresenceEvent,
+  PresenceInfo,
+  PresenceListener,
+  PresentMember,
+} from './channel-layer';
