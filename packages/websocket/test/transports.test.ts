@@ -1,0 +1,391 @@
+import { connect as connectTcp } from 'node:net';
+import {
+  createSelfSignedCertificate,
+  HttpResponse,
+  MiddlewareMixin,
+  path,
+  type HttpRequest,
+  type Settings,
+  type WebSocketConnection,
+} from '@manouche/core';
+import { acceptWebsocket, CloseCode, requireWebsocket, WebSocketMiddleware } from '@manouche/websocket';
+import {
+  openHttp2Session,
+  openHttp2WebSocket,
+  WebSocketTestClient,
+  type LiveServerOptions,
+} from '@manouche/testing';
+import { deferred, serve, until, type Deferred, type Served } from './support/serve';
+
+jest.setTimeout(20_000);
+
+const tls = createSelfSignedCertificate();
+
+/** What each transport is called, how the server listens, and what the client uses. */
+const TRANSPORTS: Array<[string, LiveServerOptions, boolean, 'http/1.1' | 'h2', number]> = [
+  ['HTTP/1.1 upgrade', {}, false, 'http/1.1', 101],
+  ['HTTP/1.1 upgrade over TLS', { tls, http2: true }, false, 'http/1.1', 101],
+  ['HTTP/2 extended CONNECT over TLS', { tls, http2: true }, true, 'h2', 200],
+  ['HTTP/2 extended CONNECT in cleartext (h2c)', { http2: true }, true, 'h2', 200],
+];
+
+const STACKS: Array<[string, Partial<Settings>]> = [
+  ['MIDDLEWARE', { MIDDLEWARE: [WebSocketMiddleware] }],
+  ['MIDDLEWARE_CLASSES', { MIDDLEWARE_CLASSES: [WebSocketMiddleware] }],
+  ['decorators only', {}],
+];
+
+/** Refuses every request whose path starts with /private/ before any view runs. */
+class PrivateMiddleware extends MiddlewareMixin {
+  override processRequest(request: HttpRequest): HttpResponse | null {
+    return request.path.startsWith('/private/') ? new HttpResponse('no', { status: 403 }) : null;
+  }
+}
+
+/** The connection each view saw, for the test to look at. */
+let seen: Deferred<WebSocketConnection>;
+
+async function echo(request: HttpRequest): Promise<HttpResponse | void> {
+  const ws = request.websocket;
+  if (ws === null) return new HttpResponse('plain');
+  seen.resolve(ws);
+  for await (const message of ws) await ws.send(message);
+}
+
+const routes = [
+  path('echo/', acceptWebsocket(echo)),
+  path('private/echo/', acceptWebsocket(echo)),
+  path('chat/', acceptWebsocket({ protocols: ['chat.v2', 'chat.v1'] })(echo)),
+  path('only/', requireWebsocket(echo)),
+  path(
+    'returns/',
+    acceptWebsocket(async () => undefined),
+  ),
+  path(
+    'throws/',
+    acceptWebsocket(async () => {
+      throw new Error('view failed');
+    }),
+  ),
+  path(
+    'transport/',
+    acceptWebsocket(
+      async (request: HttpRequest) => void (await request.websocket!.send(request.websocket!.transport)),
+    ),
+  ),
+  path('plain/', () => new HttpResponse('plain view')),
+];
+
+describe.each(TRANSPORTS)('WebSockets over %s', (_, listen, http2, transport, acceptedStatus) => {
+  describe.each(STACKS)('with %s', (__, stack) => {
+    let served: Served;
+
+    beforeAll(async () => {
+      const middleware =
+        'MIDDLEWARE' in stack ? { MIDDLEWARE: [PrivateMiddleware, ...stack.MIDDLEWARE!] } : stack;
+      served = await serve({ ROOT_URLCONF: routes, ...middleware }, listen);
+    });
+    afterAll(() => served.close());
+    beforeEach(() => {
+      seen = deferred();
+      served.logger.lines.splice(0);
+    });
+
+    function clientFor(route: string): WebSocketTestClient {
+      return new WebSocketTestClient(`${served.wsUrl}${route}`, { http2 });
+    }
+
+    it(`is accepted (${acceptedStatus}) and tells its transport`, async () => {
+      const ws = clientFor('/transport/');
+      expect(await ws.connect()).toMatchObject({ accepted: true, status: acceptedStatus });
+      expect(await ws.receive()).toBe(transport);
+      expect((await ws.closed).code).toBe(CloseCode.NORMAL);
+    });
+
+    it('echoes text as text and binary as binary', async () => {
+      const ws = clientFor('/echo/');
+      await ws.connect();
+      await ws.send('héllo ✓');
+      expect(await ws.receive()).toBe('héllo ✓');
+      await ws.send(Buffer.from([1, 2, 3]));
+      expect(await ws.receive()).toEqual(Buffer.from([1, 2, 3]));
+      await ws.close();
+    });
+
+    it("picks the view's first preference among the client's subprotocols", async () => {
+      const ws = clientFor('/chat/');
+      expect(await ws.connect({ subprotocols: ['chat.v1', 'chat.v2'] })).toMatchObject({
+        protocol: 'chat.v2',
+      });
+      await ws.close();
+    });
+
+    it('closes with 1000 when the view returns and 1011 when it throws', async () => {
+      const returns = clientFor('/returns/');
+      await returns.connect();
+      expect((await returns.closed).code).toBe(CloseCode.NORMAL);
+      const throws = clientFor('/throws/');
+      await throws.connect();
+      expect((await throws.closed).code).toBe(CloseCode.INTERNAL_ERROR);
+    });
+
+    it('refuses a foreign Origin with 403, one log line', async () => {
+      const ws = clientFor('/echo/');
+      expect(await ws.connect({ origin: 'https://evil.example' })).toMatchObject({
+        accepted: false,
+        status: 403,
+      });
+      expect(served.logger.at('warn').filter((line) => line.includes('evil.example'))).toHaveLength(1);
+    });
+
+    // ws's own client always sends version 13; handshake.test.ts covers HTTP/1.1 with raw bytes.
+    if (http2)
+      it('refuses another Sec-WebSocket-Version with 426', async () => {
+        const ws = clientFor('/echo/');
+        const result = await ws.connect({ headers: { 'Sec-WebSocket-Version': '8' } });
+        expect(result).toMatchObject({ accepted: false, status: 426 });
+      });
+
+    if ('MIDDLEWARE' in stack)
+      it("sends a middleware's early answer as plain HTTP, no handshake", async () => {
+        const ws = clientFor('/private/echo/');
+        expect(await ws.connect()).toMatchObject({ accepted: false, status: 403 });
+      });
+
+    if (Object.keys(stack).length > 0)
+      it('refuses a WebSocket to an undecorated view with 400 (WEBSOCKET_ACCEPT_ALL false)', async () => {
+        const ws = clientFor('/plain/');
+        expect(await ws.connect()).toMatchObject({ accepted: false, status: 400 });
+      });
+    else if (!http2)
+      it('lets an undecorated view answer a WebSocket request as plain HTTP (no WebSocketMiddleware)', async () => {
+        const ws = clientFor('/plain/');
+        expect(await ws.connect()).toMatchObject({ accepted: false, status: 200 });
+      });
+    else
+      it("turns an undecorated view's 200 into 400: over HTTP/2 a 2xx would open the WebSocket", async () => {
+        const ws = clientFor('/plain/');
+        expect(await ws.connect()).toMatchObject({ accepted: false, status: 400 });
+        expect(served.logger.at('warn').filter((line) => line.includes('without accepting'))).toHaveLength(1);
+      });
+
+    it('hands the view the same request.websocket, on the right transport', async () => {
+      const ws = clientFor('/echo/');
+      await ws.connect();
+      const connection = await seen.promise;
+      expect(connection.transport).toBe(transport);
+      expect(connection.protocol).toBe('');
+      await ws.close();
+    });
+  });
+});
+
+describe.each(TRANSPORTS)('settings over %s', (_, listen, http2) => {
+  it('WEBSOCKET_ACCEPT_ALL lets an undecorated view accept', async () => {
+    const served = await serve(
+      { ROOT_URLCONF: [path('open/', echo)], MIDDLEWARE: [WebSocketMiddleware], WEBSOCKET_ACCEPT_ALL: true },
+      listen,
+    );
+    try {
+      seen = deferred();
+      const ws = new WebSocketTestClient(`${served.wsUrl}/open/`, { http2 });
+      expect((await ws.connect()).accepted).toBe(true);
+      await ws.send('hi');
+      expect(await ws.receive()).toBe('hi');
+      await ws.close();
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('closes with 1009 a message over WEBSOCKET_MAX_MESSAGE_SIZE', async () => {
+    const served = await serve({ ROOT_URLCONF: routes, WEBSOCKET_MAX_MESSAGE_SIZE: 1024 }, listen);
+    try {
+      seen = deferred();
+      const ws = new WebSocketTestClient(`${served.wsUrl}/echo/`, { http2 });
+      await ws.connect();
+      await ws.send('x'.repeat(2048));
+      expect((await ws.closed).code).toBe(CloseCode.MESSAGE_TOO_BIG);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('negotiates permessage-deflate when WEBSOCKET_PER_MESSAGE_DEFLATE is on, and messages still arrive', async () => {
+    const served = await serve({ ROOT_URLCONF: routes, WEBSOCKET_PER_MESSAGE_DEFLATE: true }, listen);
+    try {
+      seen = deferred();
+      const ws = new WebSocketTestClient(`${served.wsUrl}/echo/`, { http2 });
+      await ws.connect();
+      const big = 'compressible '.repeat(5000);
+      await ws.send(big);
+      expect(await ws.receive()).toBe(big);
+      await ws.close();
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('app.close() closes the WebSockets with 1001', async () => {
+    const served = await serve({ ROOT_URLCONF: routes }, listen);
+    seen = deferred();
+    const ws = new WebSocketTestClient(`${served.wsUrl}/echo/`, { http2 });
+    await ws.connect();
+    await seen.promise;
+    await served.close();
+    expect((await ws.closed).code).toBe(CloseCode.GOING_AWAY);
+  });
+});
+
+describe('WebSockets on HTTP/2 streams', () => {
+  let served: Served;
+  beforeAll(async () => {
+    served = await serve({ ROOT_URLCONF: routes, MIDDLEWARE: [WebSocketMiddleware] }, { tls, http2: true });
+  });
+  afterAll(() => served.close());
+  beforeEach(() => served.logger.lines.splice(0));
+
+  it('answers the extended CONNECT :status 200 with the agreed extension and subprotocol', async () => {
+    const session = await openHttp2Session(served.url);
+    try {
+      const opened = await openHttp2WebSocket(
+        `${served.wsUrl}/chat/`,
+        { subprotocols: ['chat.v1'] },
+        session,
+      );
+      expect(opened.status).toBe(200);
+      expect(opened.socket!.protocol).toBe('chat.v1');
+      opened.socket!.close();
+    } finally {
+      session.close();
+    }
+  });
+
+  it('keeps HTTP requests and several WebSockets on one connection apart', async () => {
+    const session = await openHttp2Session(served.url);
+    try {
+      const [first, second] = await Promise.all([
+        openHttp2WebSocket(`${served.wsUrl}/echo/`, {}, session),
+        openHttp2WebSocket(`${served.wsUrl}/echo/`, {}, session),
+      ]);
+      const received = (socket: NonNullable<typeof first.socket>): Promise<string> =>
+        new Promise((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString())));
+      const one = received(first.socket!);
+      const two = received(second.socket!);
+      first.socket!.send('to the first');
+      second.socket!.send('to the second');
+      const plain = new Promise<string>((resolve) => {
+        const stream = session.request({ ':path': '/plain/' });
+        let body = '';
+        stream.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        stream.on('end', () => resolve(body));
+      });
+      expect(await Promise.all([one, two, plain])).toEqual(['to the first', 'to the second', 'plain view']);
+      first.socket!.close();
+      second.socket!.close();
+    } finally {
+      session.close();
+    }
+  });
+
+  it("ends the view's connection when the peer resets the stream, like a TCP close", async () => {
+    const session = await openHttp2Session(served.url);
+    const view = deferred<string>();
+    try {
+      seen = deferred();
+      const opened = await openHttp2WebSocket(`${served.wsUrl}/echo/`, {}, session);
+      const connection = await seen.promise;
+      void connection.wait().then((message) => view.resolve(String(message)));
+      (opened.socket as unknown as { _socket: { close(code: number): void } })._socket.close(0x8);
+      expect(await view.promise).toBe('null');
+      await until(() => connection.closed);
+      expect(connection.closeCode).toBe(CloseCode.ABNORMAL);
+      expect(served.logger.at('error')).toEqual([]);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('refuses a plain CONNECT with 405 and another :protocol with 501, never 500', async () => {
+    const session = await openHttp2Session(served.url);
+    try {
+      const status = (headers: Record<string, string>): Promise<number> =>
+        new Promise((resolve) => {
+          const stream = session.request(headers, { endStream: false });
+          stream.on('response', (answer) => resolve(Number(answer[':status'])));
+          stream.on('error', () => resolve(0));
+        });
+      expect(await status({ ':method': 'CONNECT', ':authority': 'example.com:443' })).toBe(405);
+      expect(
+        await status({ ':method': 'CONNECT', ':protocol': 'chat', ':path': '/echo/', ':scheme': 'https' }),
+      ).toBe(501);
+    } finally {
+      session.close();
+    }
+  });
+});
+
+describe('a malformed extended CONNECT', () => {
+  /** HPACK literal field without indexing, new name (RFC 7541 6.2.2), for short names and values. */
+  function field(name: string, value: string): Buffer {
+    return Buffer.concat([
+      Buffer.from([0, name.length]),
+      Buffer.from(name),
+      Buffer.from([value.length]),
+      Buffer.from(value),
+    ]);
+  }
+  function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+    const head = Buffer.alloc(9);
+    head.writeUIntBE(payload.length, 0, 3);
+    head[3] = type;
+    head[4] = flags;
+    head.writeUInt32BE(stream, 5);
+    return Buffer.concat([head, payload]);
+  }
+  const HEADERS = 0x1;
+  const RST_STREAM = 0x3;
+  const SETTINGS = 0x4;
+  const END_STREAM_AND_HEADERS = 0x5;
+  const PROTOCOL_ERROR = 0x1;
+
+  /** Sends one HEADERS frame on a fresh h2c connection; resolves with the RST_STREAM error code, if any. */
+  function resetCodeFor(port: number, fields: Array<[string, string]>): Promise<number | null> {
+    return new Promise((resolve) => {
+      const socket = connectTcp(port, '127.0.0.1');
+      let received = Buffer.alloc(0);
+      const done = (code: number | null): void => {
+        socket.destroy();
+        resolve(code);
+      };
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        for (let at = 0; at + 9 <= received.length; at += 9 + received.readUIntBE(at, 3))
+          if (received[at + 3] === RST_STREAM && at + 13 <= received.length)
+            done(received.readUInt32BE(at + 9));
+      });
+      socket.on('error', () => done(null));
+      socket.on('close', () => done(null));
+      socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+      socket.write(frame(SETTINGS, 0, 0, Buffer.alloc(0)));
+      const block = Buffer.concat(fields.map(([name, value]) => field(name, value)));
+      socket.write(frame(HEADERS, END_STREAM_AND_HEADERS, 1, block));
+    });
+  }
+
+  it('without :path or :scheme is reset with PROTOCOL_ERROR (RFC 9113 8.1.1), and never reaches a view', async () => {
+    const served = await serve({ ROOT_URLCONF: routes, MIDDLEWARE: [WebSocketMiddleware] }, { http2: true });
+    try {
+      const base: Array<[string, string]> = [
+        [':method', 'CONNECT'],
+        [':protocol', 'websocket'],
+        [':authority', '127.0.0.1'],
+      ];
+      expect(await resetCodeFor(served.port, [...base, [':scheme', 'http']])).toBe(PROTOCOL_ERROR);
+      expect(await resetCodeFor(served.port, [...base, [':path', '/echo/']])).toBe(PROTOCOL_ERROR);
+      expect(served.logger.at('error')).toEqual([]);
+    } finally {
+      await served.close();
+    }
+  });
+});
