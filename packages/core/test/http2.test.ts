@@ -12,7 +12,9 @@ import {
   type TlsOptions,
 } from '@manouche/core';
 import { createLoggedApp, type MemoryLogger } from './support/serve';
+import { until } from './support/raw-http';
 import { openSession, request } from './support/http2';
+import { ErrorCode, exchangeFrames, headersFrame, resetCodeOf } from './support/h2-frames';
 
 jest.setTimeout(20_000);
 
@@ -174,7 +176,7 @@ describe('app.listen({ tls, http2: true }): HTTP/2 over TLS', () => {
     expect(served.logger.at('warn').length - before).toBe(2);
   });
 
-  it('survives a stream reset in the middle of its body, and keeps serving', async () => {
+  it('drops a body whose stream is reset midway (no view runs), logs it, and keeps serving', async () => {
     const stream = session.request(
       { ':path': '/echo/', ':method': 'POST', 'content-length': '100000' },
       { endStream: false },
@@ -183,8 +185,10 @@ describe('app.listen({ tls, http2: true }): HTTP/2 over TLS', () => {
     stream.write(Buffer.alloc(1000));
     await new Promise((resolve) => setTimeout(resolve, 50));
     stream.close(0x8); // CANCEL
+    await until(() => served.logger.at('warn').some((line) => line.includes('Client disconnected')));
     const answer = await request(session, { ':path': '/echo/' });
     expect(answer.status).toBe(200);
+    expect(served.logger.at('error')).toEqual([]);
   });
 });
 
@@ -226,6 +230,73 @@ describe('app.listen({ http2: true }): cleartext HTTP/2 (h2c) and HTTP/1.1 on on
   it('serves HTTP/1.1 on the same port', async () => {
     const answer = await http1Get(`http://127.0.0.1:${served.port}/echo/`);
     expect(JSON.parse(answer.body)).toMatchObject({ protocol: 'HTTP/1.1', scheme: 'http' });
+  });
+});
+
+describe('HTTP/2 limits', () => {
+  let served: Listening;
+  let reached: number;
+  beforeAll(async () => {
+    const { app, logger } = createLoggedApp({
+      ROOT_URLCONF: [
+        path('count/', () => {
+          reached += 1;
+          return new HttpResponse('counted');
+        }),
+      ],
+      HTTP2_MAX_CONCURRENT_STREAMS: 2,
+      HTTP2_MAX_HEADER_LIST_SIZE: 1024,
+    });
+    const server = await app.listen({ port: 0, http2: true });
+    served = { app, logger, port: (server.address() as AddressInfo).port };
+  });
+  afterAll(() => served.app.close());
+  beforeEach(() => {
+    reached = 0;
+  });
+
+  it('advertises HTTP2_MAX_CONCURRENT_STREAMS and HTTP2_MAX_HEADER_LIST_SIZE', async () => {
+    const session = await openSession(`http://127.0.0.1:${served.port}`);
+    try {
+      expect(session.remoteSettings).toMatchObject({ maxConcurrentStreams: 2, maxHeaderListSize: 1024 });
+    } finally {
+      session.close();
+    }
+  });
+
+  it('refuses a stream past HTTP2_MAX_CONCURRENT_STREAMS with RST_STREAM, the others carry on', async () => {
+    const open = (stream: number): Buffer =>
+      headersFrame(
+        stream,
+        [
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', '/count/'],
+          [':authority', '127.0.0.1'],
+        ],
+        false,
+      );
+    const received = await exchangeFrames(served.port, [open(1), open(3), open(5)], (frames) =>
+      frames.some((each) => each.stream === 5),
+    );
+    expect([ErrorCode.REFUSED_STREAM, ErrorCode.PROTOCOL_ERROR]).toContain(resetCodeOf(received, 5));
+    expect(resetCodeOf(received, 1)).toBeNull();
+  });
+
+  it('resets a request whose headers pass HTTP2_MAX_HEADER_LIST_SIZE before any view runs', async () => {
+    const session = await openSession(`http://127.0.0.1:${served.port}`);
+    try {
+      const stream = session.request({ ':path': '/count/', 'x-big': 'a'.repeat(4000) });
+      const code = await new Promise<number>((resolve) => {
+        stream.on('error', () => undefined);
+        stream.on('close', () => resolve(stream.rstCode ?? 0));
+      });
+      expect(code).not.toBe(0);
+      expect(reached).toBe(0);
+      expect(await request(session, { ':path': '/count/' })).toMatchObject({ status: 200, body: 'counted' });
+    } finally {
+      session.close();
+    }
   });
 });
 

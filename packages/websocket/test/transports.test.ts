@@ -1,4 +1,3 @@
-import { connect as connectTcp } from 'node:net';
 import {
   createSelfSignedCertificate,
   HttpResponse,
@@ -16,6 +15,7 @@ import {
   type LiveServerOptions,
 } from '@manouche/testing';
 import { deferred, serve, until, type Deferred, type Served } from './support/serve';
+import { ErrorCode, exchangeFrames, headersFrame, resetCodeOf } from '../../core/test/support/h2-frames';
 
 jest.setTimeout(20_000);
 
@@ -326,53 +326,6 @@ describe('WebSockets on HTTP/2 streams', () => {
 });
 
 describe('a malformed extended CONNECT', () => {
-  /** HPACK literal field without indexing, new name (RFC 7541 6.2.2), for short names and values. */
-  function field(name: string, value: string): Buffer {
-    return Buffer.concat([
-      Buffer.from([0, name.length]),
-      Buffer.from(name),
-      Buffer.from([value.length]),
-      Buffer.from(value),
-    ]);
-  }
-  function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
-    const head = Buffer.alloc(9);
-    head.writeUIntBE(payload.length, 0, 3);
-    head[3] = type;
-    head[4] = flags;
-    head.writeUInt32BE(stream, 5);
-    return Buffer.concat([head, payload]);
-  }
-  const HEADERS = 0x1;
-  const RST_STREAM = 0x3;
-  const SETTINGS = 0x4;
-  const END_STREAM_AND_HEADERS = 0x5;
-  const PROTOCOL_ERROR = 0x1;
-
-  /** Sends one HEADERS frame on a fresh h2c connection; resolves with the RST_STREAM error code, if any. */
-  function resetCodeFor(port: number, fields: Array<[string, string]>): Promise<number | null> {
-    return new Promise((resolve) => {
-      const socket = connectTcp(port, '127.0.0.1');
-      let received = Buffer.alloc(0);
-      const done = (code: number | null): void => {
-        socket.destroy();
-        resolve(code);
-      };
-      socket.on('data', (chunk: Buffer) => {
-        received = Buffer.concat([received, chunk]);
-        for (let at = 0; at + 9 <= received.length; at += 9 + received.readUIntBE(at, 3))
-          if (received[at + 3] === RST_STREAM && at + 13 <= received.length)
-            done(received.readUInt32BE(at + 9));
-      });
-      socket.on('error', () => done(null));
-      socket.on('close', () => done(null));
-      socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-      socket.write(frame(SETTINGS, 0, 0, Buffer.alloc(0)));
-      const block = Buffer.concat(fields.map(([name, value]) => field(name, value)));
-      socket.write(frame(HEADERS, END_STREAM_AND_HEADERS, 1, block));
-    });
-  }
-
   it('without :path or :scheme is reset with PROTOCOL_ERROR (RFC 9113 8.1.1), and never reaches a view', async () => {
     const served = await serve({ ROOT_URLCONF: routes, MIDDLEWARE: [WebSocketMiddleware] }, { http2: true });
     try {
@@ -381,8 +334,17 @@ describe('a malformed extended CONNECT', () => {
         [':protocol', 'websocket'],
         [':authority', '127.0.0.1'],
       ];
-      expect(await resetCodeFor(served.port, [...base, [':scheme', 'http']])).toBe(PROTOCOL_ERROR);
-      expect(await resetCodeFor(served.port, [...base, [':path', '/echo/']])).toBe(PROTOCOL_ERROR);
+      for (const missing of [
+        [':scheme', 'http'],
+        [':path', '/echo/'],
+      ] as Array<[string, string]>) {
+        const received = await exchangeFrames(
+          served.port,
+          [headersFrame(1, [...base, missing], true)],
+          (frames) => frames.some((frame) => frame.stream === 1),
+        );
+        expect(resetCodeOf(received, 1)).toBe(ErrorCode.PROTOCOL_ERROR);
+      }
       expect(served.logger.at('error')).toEqual([]);
     } finally {
       await served.close();

@@ -9,9 +9,10 @@ import type { ResolvedSettings } from '../settings';
 
 /**
  * What a body is read from: Node's `IncomingMessage` for HTTP/1.1, the request's stream for HTTP/2
- * (which has no `complete`: there, a body that ended is one whose stream ended).
+ * (which has no `complete`: there, a body that ended is one whose stream ended, unless `aborted`
+ * says the client reset it).
  */
-export type BodySource = Readable & { readonly complete?: boolean };
+export type BodySource = Readable & { readonly complete?: boolean; readonly aborted?: boolean };
 
 /** Whether the request announces a body (most GETs do not, and skip all of the body machinery). */
 export function hasBody(incoming: IncomingMessage): boolean {
@@ -257,6 +258,11 @@ function watchBody(incoming: BodySource, watcher: BodyWatcher): () => void {
   };
   const onData = (chunk: Buffer): void => watcher.data(chunk);
   const onEnd = (): void => {
+    // An HTTP/2 stream the client reset mid-body ends its readable side too: a truncated body.
+    if (incoming.aborted === true) {
+      onError(new Error('the client reset the stream before sending the whole body'));
+      return;
+    }
     stop();
     watcher.end();
   };
