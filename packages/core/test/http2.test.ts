@@ -3,6 +3,7 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClientHttp2Session } from 'node:http2';
 import {
+  AccessLogMiddleware,
   createSelfSignedCertificate,
   HttpResponse,
   path,
@@ -189,6 +190,21 @@ describe('app.listen({ tls, http2: true }): HTTP/2 over TLS', () => {
     const answer = await request(session, { ':path': '/echo/' });
     expect(answer.status).toBe(200);
     expect(served.logger.at('error')).toEqual([]);
+  });
+});
+
+describe('AccessLogMiddleware over HTTP/2', () => {
+  it('names the protocol the request came in', async () => {
+    const { app, logger } = createLoggedApp({ ROOT_URLCONF: ROUTES, MIDDLEWARE: [AccessLogMiddleware] });
+    const server = await app.listen({ port: 0, http2: true });
+    const session = await openSession(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      await request(session, { ':path': '/hop/' });
+      expect(logger.at('info')).toEqual([expect.stringMatching(/^"GET \/hop\/ HTTP\/2\.0" 200 3 /)]);
+    } finally {
+      session.close();
+      await app.close();
+    }
   });
 });
 

@@ -319,6 +319,14 @@ export class HttpRequest {
   }
 
   /**
+   * The protocol the request came in: `HTTP/1.1` or `HTTP/2.0` (`META.SERVER_PROTOCOL`, without
+   * building `META`).
+   */
+  get serverProtocol(): 'HTTP/1.1' | 'HTTP/2.0' {
+    return this.#serverProtocol;
+  }
+
+  /**
    * True when {@link HttpRequest.scheme} is `https`. The proxy header may be named as in Django
    * (`['HTTP_X_FORWARDED_PROTO', 'https']`) or plainly (`X-Forwarded-Proto`).
    */
