@@ -1,6 +1,6 @@
 import { get as httpsGet } from 'node:https';
 import { get as httpGet, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect as connectTcp, type AddressInfo } from 'node:net';
 import type { ClientHttp2Session } from 'node:http2';
 import {
   AccessLogMiddleware,
@@ -312,6 +312,34 @@ describe('HTTP/2 limits', () => {
       expect(await request(session, { ':path': '/count/' })).toMatchObject({ status: 200, body: 'counted' });
     } finally {
       session.close();
+    }
+  });
+});
+
+describe('HTTP/2 and idle connections', () => {
+  it('closes (GOAWAY) an HTTP/2 connection with no stream open after KEEP_ALIVE_TIMEOUT', async () => {
+    const { app } = createLoggedApp({ ROOT_URLCONF: ROUTES, KEEP_ALIVE_TIMEOUT: 100 });
+    const server = await app.listen({ port: 0, tls, http2: true });
+    const session = await openSession(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()));
+      expect((await request(session, { ':path': '/echo/' })).status).toBe(200);
+      await goaway;
+    } finally {
+      session.close();
+      await app.close();
+    }
+  });
+
+  it('closes a cleartext connection that sends nothing within REQUEST_HEADERS_TIMEOUT', async () => {
+    const { app } = createLoggedApp({ ROOT_URLCONF: ROUTES, REQUEST_HEADERS_TIMEOUT: 100 });
+    const server = await app.listen({ port: 0, http2: true });
+    try {
+      const socket = connectTcp((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('close', resolve));
+    } finally {
+      await app.close();
     }
   });
 });

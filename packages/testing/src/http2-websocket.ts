@@ -117,7 +117,8 @@ function webSocketOn(
   answer: IncomingHttpHeaders,
   deflate: PerMessageDeflate,
 ): WebSocket {
-  const socket = new (WebSocket as unknown as UnattachedWebSocket)(null, undefined, {});
+  // autoPong: answer the server's pings, as ws's own client does by default.
+  const socket = new (WebSocket as unknown as UnattachedWebSocket)(null, undefined, { autoPong: true });
   // Made like a server-side socket (no address), then turned into a client: its frames are masked.
   socket._isServer = false;
   const protocol = answer['sec-websocket-protocol'];

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import {
   createSelfSignedCertificate,
   HttpResponse,
@@ -181,6 +182,10 @@ describe.each(TRANSPORTS)('WebSockets over %s', (_, listen, http2, transport, ac
 });
 
 describe.each(TRANSPORTS)('settings over %s', (_, listen, http2) => {
+  beforeEach(() => {
+    seen = deferred();
+  });
+
   it('WEBSOCKET_ACCEPT_ALL lets an undecorated view accept', async () => {
     const served = await serve(
       { ROOT_URLCONF: [path('open/', echo)], MIDDLEWARE: [WebSocketMiddleware], WEBSOCKET_ACCEPT_ALL: true },
@@ -243,7 +248,10 @@ describe('WebSockets on HTTP/2 streams', () => {
     served = await serve({ ROOT_URLCONF: routes, MIDDLEWARE: [WebSocketMiddleware] }, { tls, http2: true });
   });
   afterAll(() => served.close());
-  beforeEach(() => served.logger.lines.splice(0));
+  beforeEach(() => {
+    seen = deferred();
+    served.logger.lines.splice(0);
+  });
 
   it('answers the extended CONNECT :status 200 with the agreed extension and subprotocol', async () => {
     const session = await openHttp2Session(served.url);
@@ -306,6 +314,25 @@ describe('WebSockets on HTTP/2 streams', () => {
     }
   });
 
+  it('closes with 1001 a peer that answers no ping for two WEBSOCKET_PING_INTERVALs', async () => {
+    const pinged = await serve(
+      { ROOT_URLCONF: routes, MIDDLEWARE: [WebSocketMiddleware], WEBSOCKET_PING_INTERVAL: 50 },
+      { tls, http2: true },
+    );
+    const session = await openHttp2Session(pinged.url);
+    try {
+      const opened = await openHttp2WebSocket(`${pinged.wsUrl}/echo/`, {}, session);
+      const socket = opened.socket!;
+      // A peer that has gone quiet: it no longer answers pings.
+      (socket as unknown as { _autoPong: boolean })._autoPong = false;
+      const [code] = (await once(socket, 'close')) as [number];
+      expect(code).toBe(CloseCode.GOING_AWAY);
+    } finally {
+      session.close();
+      await pinged.close();
+    }
+  });
+
   it('refuses a plain CONNECT with 405 and another :protocol with 501, never 500', async () => {
     const session = await openHttp2Session(served.url);
     try {
@@ -326,6 +353,10 @@ describe('WebSockets on HTTP/2 streams', () => {
 });
 
 describe('a malformed extended CONNECT', () => {
+  beforeEach(() => {
+    seen = deferred();
+  });
+
   it('without :path or :scheme is reset with PROTOCOL_ERROR (RFC 9113 8.1.1), and never reaches a view', async () => {
     const served = await serve({ ROOT_URLCONF: routes, MIDDLEWARE: [WebSocketMiddleware] }, { http2: true });
     try {

@@ -2,6 +2,7 @@ import {
   constants,
   createServer,
   type Http2Server,
+  type Http2Session,
   type IncomingHttpHeaders,
   type ServerHttp2Session,
   type ServerHttp2Stream,
@@ -56,6 +57,8 @@ export class Http2Transport {
   readonly #app: Http2ServedApplication;
   readonly #server: Http2Server;
   readonly #sessions = new Set<ServerHttp2Session>();
+  /** How many streams each connection has open: an idle one (none) may be closed on its timeout. */
+  readonly #openStreams = new WeakMap<Http2Session, number>();
 
   constructor(app: Http2ServedApplication) {
     this.#app = app;
@@ -67,9 +70,17 @@ export class Http2Transport {
         maxHeaderListSize: settings.HTTP2_MAX_HEADER_LIST_SIZE,
       },
     });
+    const keepAlive = settings.KEEP_ALIVE_TIMEOUT;
     server.on('session', (session: ServerHttp2Session) => {
       this.#sessions.add(session);
+      this.#openStreams.set(session, 0);
       session.once('close', () => this.#sessions.delete(session));
+      // KEEP_ALIVE_TIMEOUT, as for HTTP/1.1: a connection with no stream open (no request in flight,
+      // no WebSocket) that stays silent that long is closed (GOAWAY).
+      if (keepAlive > 0)
+        session.setTimeout(keepAlive, () => {
+          if (this.#openStreams.get(session) === 0) session.close();
+        });
       // A peer that breaks the protocol: nghttp2 answers it (GOAWAY); nothing more to do than note it.
       session.on('error', (error: Error) =>
         app.logger.warn(`HTTP/2 connection error: ${escapeForLog(error.message)}`),
@@ -97,6 +108,11 @@ export class Http2Transport {
   }
 
   #serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    const session = stream.session;
+    if (session !== undefined) {
+      this.#openStreams.set(session, (this.#openStreams.get(session) ?? 0) + 1);
+      stream.once('close', () => this.#openStreams.set(session, (this.#openStreams.get(session) ?? 1) - 1));
+    }
     // A peer that resets a stream (RST_STREAM) is a client that left: the stream's readers see the
     // end, and nothing is reported as an error.
     stream.on('error', ignoreStreamError);

@@ -45,7 +45,7 @@ export function createNodeServer(
 ): HttpServer {
   if (options.tls === undefined) {
     const server = createHttp1Server(serverOptions);
-    if (http2 !== null) routeByPreface(server, http2);
+    if (http2 !== null) routeByPreface(server, http2, serverOptions.headersTimeout ?? 0);
     return server;
   }
   const server = createHttpsServer({
@@ -76,11 +76,14 @@ function routeByAlpn(server: HttpsServer, http2: Http2Transport): void {
 
 /**
  * Cleartext: reads the first bytes of each connection, puts them back, and hands the connection
- * to HTTP/2 when they are the preface, to Node's HTTP/1.1 parser otherwise.
+ * to HTTP/2 when they are the preface, to Node's HTTP/1.1 parser otherwise. A connection that sends
+ * nothing within `headersTimeout` (`REQUEST_HEADERS_TIMEOUT`; 0: no limit) is closed, as Node's
+ * parser would have closed it had it been handed the connection at once.
  */
-function routeByPreface(server: Http1Server, http2: Http2Transport): void {
+function routeByPreface(server: Http1Server, http2: Http2Transport, headersTimeout: number): void {
   const http1 = takeListener(server, 'connection');
   server.prependListener('connection', (socket: Socket) => {
+    if (headersTimeout > 0) socket.setTimeout(headersTimeout, () => socket.destroy());
     let seen: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
@@ -88,6 +91,7 @@ function routeByPreface(server: Http1Server, http2: Http2Transport): void {
       const isPreface = seen.subarray(0, compared).equals(PREFACE_START.subarray(0, compared));
       if (isPreface && compared < PREFACE_START.length) return;
       stop();
+      if (headersTimeout > 0) socket.setTimeout(0);
       if (isPreface) {
         http2.accept(replayingStream(socket, seen));
         return;
