@@ -331,6 +331,33 @@ describe('HTTP/2 and idle connections', () => {
     }
   });
 
+  it('answers 408 (one line) a body that has not all come within REQUEST_TIMEOUT; no view runs', async () => {
+    const { app, logger } = createLoggedApp({
+      ROOT_URLCONF: ROUTES,
+      REQUEST_TIMEOUT: 100,
+      REQUEST_HEADERS_TIMEOUT: 100,
+    });
+    const server = await app.listen({ port: 0, tls, http2: true });
+    const session = await openSession(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const stream = session.request(
+        { ':path': '/echo/', ':method': 'POST', 'content-length': '1000' },
+        { endStream: false },
+      );
+      stream.on('error', () => undefined);
+      stream.write('only the start');
+      const status = await new Promise<number>((resolve) =>
+        stream.once('response', (headers) => resolve(Number(headers[':status']))),
+      );
+      expect(status).toBe(408);
+      expect(logger.at('warn')).toEqual([expect.stringContaining('REQUEST_TIMEOUT (100 ms)')]);
+      expect(logger.at('error')).toEqual([]);
+    } finally {
+      session.close();
+      await app.close();
+    }
+  });
+
   it('closes a cleartext connection that sends nothing within REQUEST_HEADERS_TIMEOUT', async () => {
     const { app } = createLoggedApp({ ROOT_URLCONF: ROUTES, REQUEST_HEADERS_TIMEOUT: 100 });
     const server = await app.listen({ port: 0, http2: true });

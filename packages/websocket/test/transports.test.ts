@@ -254,16 +254,35 @@ describe('WebSockets on HTTP/2 streams', () => {
   });
 
   it('answers the extended CONNECT :status 200 with the agreed extension and subprotocol', async () => {
-    const session = await openHttp2Session(served.url);
+    const deflating = await serve(
+      { ROOT_URLCONF: routes, MIDDLEWARE: [WebSocketMiddleware], WEBSOCKET_PER_MESSAGE_DEFLATE: true },
+      { tls, http2: true },
+    );
+    const session = await openHttp2Session(deflating.url);
     try {
       const opened = await openHttp2WebSocket(
-        `${served.wsUrl}/chat/`,
+        `${deflating.wsUrl}/chat/`,
         { subprotocols: ['chat.v1'] },
         session,
       );
       expect(opened.status).toBe(200);
       expect(opened.socket!.protocol).toBe('chat.v1');
+      expect(opened.socket!.extensions).toBe('permessage-deflate');
       opened.socket!.close();
+      await once(opened.socket!, 'close');
+    } finally {
+      session.close();
+      await deflating.close();
+    }
+  });
+
+  it('leaves permessage-deflate out when WEBSOCKET_PER_MESSAGE_DEFLATE is off (the default)', async () => {
+    const session = await openHttp2Session(served.url);
+    try {
+      const opened = await openHttp2WebSocket(`${served.wsUrl}/echo/`, {}, session);
+      expect(opened.socket!.extensions).toBe('');
+      opened.socket!.close();
+      await once(opened.socket!, 'close');
     } finally {
       session.close();
     }

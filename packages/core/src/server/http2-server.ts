@@ -36,6 +36,7 @@ const WEBSOCKET_PROTOCOL = 'websocket';
 
 const Status = {
   BAD_REQUEST: 400,
+  REQUEST_TIMEOUT: 408,
   METHOD_NOT_ALLOWED: 405,
   NOT_IMPLEMENTED: 501,
 } as const;
@@ -197,9 +198,32 @@ export class Http2Transport {
       this.#refuseBody(stream, request, app.respondToError(request, error));
       return;
     }
-    readRequestBody(stream, request, app.settings, new AbortController().signal).then(
-      (form) => this.#answerWithBody(stream, request, form),
+    // REQUEST_TIMEOUT, as Node's HTTP/1.1 parser enforces it: a body that has not all come in time is
+    // dropped and answered 408 (one line), and the stream reset once the answer is out.
+    const reading = new AbortController();
+    const whole = app.settings.REQUEST_TIMEOUT;
+    const timer =
+      whole > 0
+        ? setTimeout(() => reading.abort(new Error(`REQUEST_TIMEOUT (${whole} ms) passed`)), whole)
+        : null;
+    timer?.unref();
+    readRequestBody(stream, request, app.settings, reading.signal).then(
+      (form) => {
+        if (timer !== null) clearTimeout(timer);
+        this.#answerWithBody(stream, request, form);
+      },
       (error: unknown) => {
+        if (timer !== null) clearTimeout(timer);
+        if (reading.signal.aborted) {
+          app.logger.warn(
+            `Request Timeout: ${escapeForLog(stream.session?.socket?.remoteAddress ?? 'unknown')} did not send its whole request within REQUEST_TIMEOUT (${whole} ms)`,
+          );
+          writeHttp2BareStatus(stream, Status.REQUEST_TIMEOUT);
+          finished(stream, { readable: false }, () => {
+            if (!stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
+          });
+          return;
+        }
         if (error instanceof ClientDisconnected) {
           app.logger.warn(
             `Client disconnected while sending the body of ${request.method} ${escapeForLog(request.path)}: ${escapeForLog(error.message)}`,
