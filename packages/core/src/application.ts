@@ -5,7 +5,7 @@ import type { HttpRequest } from './http/request';
 import type { HttpResponse } from './http/response';
 import { ServerAlreadyListening } from './exceptions';
 import { consoleLogger, type Logger } from './log';
-import { NodeServer, type HttpServer, type ListenOptions } from './server/node-server';
+import { NodeServer, type Http2Server, type HttpServer, type ListenOptions } from './server/node-server';
 import { resolveSettings, type ResolvedSettings, type Settings } from './settings';
 import { TemplateEngines } from './templates/engine';
 import { isTemplateResponse } from './templates/template-response';
@@ -63,6 +63,14 @@ export class Application {
   /** The server `listen()` started, or `null`. */
   get server(): HttpServer | null {
     return this.#server?.server ?? null;
+  }
+
+  /**
+   * Node's HTTP/2 server behind {@link Application.server} when `listen()` was given `http2: true`
+   * (it emits `stream` for every HTTP/2 request), else `null`.
+   */
+  get http2Server(): Http2Server | null {
+    return this.#server?.http2Server ?? null;
   }
 
   /**

@@ -1,13 +1,18 @@
 import { get as httpsGet } from 'node:https';
 import { createSelfSignedCertificate } from '@manouche/core';
+import { WebSocketTestClient } from '@manouche/testing';
 import { CliProcess, TempProject } from './support/cli';
 import { openSession, request } from './support/http2';
 
 jest.setTimeout(30_000);
 
 const SETTINGS = `const { path, HttpResponse } = require('@manouche/core');
+const { acceptWebsocket } = require('@manouche/websocket');
 module.exports = {
-  ROOT_URLCONF: [path('', (request) => new HttpResponse(request.META.SERVER_PROTOCOL + ' ' + request.scheme))],
+  ROOT_URLCONF: [
+    path('', (request) => new HttpResponse(request.META.SERVER_PROTOCOL + ' ' + request.scheme)),
+    path('ws/', acceptWebsocket(async (request) => { await request.websocket.send(request.websocket.transport); })),
+  ],
 };
 `;
 
@@ -57,6 +62,15 @@ describe('manouche runserver --cert FILE --key FILE --http2', () => {
       session.close();
     }
     expect(await http1Text(url!)).toBe('HTTP/1.1 https');
+    const ws = new WebSocketTestClient(`${url!.replace('https', 'wss')}ws/`, { http2: true });
+    expect(await ws.connect()).toMatchObject({ accepted: true, status: 200 });
+    expect(await ws.receive()).toBe('h2');
+    expect((await ws.closed).code).toBe(1000);
+    // Django's request lines, for HTTP/2 requests and WebSockets too.
+    await server.waitForError(/"WebSocket \/ws\/" closed 1000/);
+    expect(server.stderr).toMatch(/"GET \/ HTTP\/2\.0" 200 14\n/);
+    expect(server.stderr).toMatch(/"GET \/ HTTP\/1\.1" 200 14\n/);
+    expect(server.stderr).toMatch(/"CONNECT \/ws\/ HTTP\/2\.0" 200 0\n/);
     expect(await server.stop('SIGTERM')).toBe(0);
   });
 

@@ -7,7 +7,7 @@ import type { HttpServer, ListenOptions, TlsOptions } from '../server/node-serve
 import { CommandError } from '../exceptions';
 import { runAndPrintChecks } from './check';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
-import { logRequests } from './request-log';
+import { logHttp2Requests, logRequests } from './request-log';
 import { loadSettings, locateSettingsModule } from './settings-module';
 import { watchTree } from './watch';
 
@@ -113,6 +113,7 @@ async function serve(options: RunserverOptions, listenOptions: ListenOptions & A
   const stopRequested = stopSignal();
   const server = await listen(app, listenOptions);
   logRequests(server, process.stderr);
+  if (app.http2Server !== null) logHttp2Requests(app.http2Server, process.stderr);
   const { port } = server.address() as AddressInfo;
   const protocols = listenOptions.http2 ? ' (HTTP/2 and HTTP/1.1)' : '';
   process.stdout.write(

@@ -93,6 +93,11 @@ export class Http2Transport {
     this.#server = server;
   }
 
+  /** Node's HTTP/2 server (it never listens: connections are handed to it). */
+  get server(): Http2Server {
+    return this.#server;
+  }
+
   /** Serves HTTP/2 on `socket`, whose first bytes (the connection preface) are still unread. */
   accept(socket: Duplex): void {
     this.#server.emit('connection', socket);

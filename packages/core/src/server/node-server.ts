@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2Server } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { filesOf, type ParsedForm } from '../http/body';
@@ -21,6 +22,7 @@ import { Http2Transport } from './http2-server';
 import { createNodeServer, type HttpServer, type ListenOptions } from './transports';
 
 export type { HttpServer, ListenOptions, TlsOptions } from './transports';
+export type { Http2Server } from 'node:http2';
 
 /** How long `close()` lets in-flight requests finish before cutting their connections. */
 export const CLOSE_GRACE_MS = 5000;
@@ -107,6 +109,11 @@ export class NodeServer {
   /** Node's server. */
   get server(): HttpServer {
     return this.#server;
+  }
+
+  /** Node's HTTP/2 server behind it, when listening with `http2`: it emits a `stream` per request. */
+  get http2Server(): Http2Server | null {
+    return this.#http2?.server ?? null;
   }
 
   /** Resolves once listening on `host:port` (port 0 picks a free one). */
