@@ -2,9 +2,10 @@
  * The opening handshake of a WebSocket, in the order it happens (as `ws`'s `handleUpgrade` does it,
  * in one pass):
  *
- * 1. check the request: RFC 6455 section 4.2.1, then the `Origin`;
+ * 1. check the request: RFC 6455 section 4.2.1 (RFC 8441's subset over HTTP/2), then the `Origin`;
  * 2. choose the subprotocol;
- * 3. upgrade the socket through `ws`, which writes the `101`;
+ * 3. upgrade the socket through `ws`, which writes the `101` (over HTTP/2, h2-upgrade.ts answers
+ *    the stream `:status 200` and runs `ws` on it);
  * 4. set `request.websocket`.
  *
  * {@link acceptHandshake} runs the four steps, and the file follows them. A handshake refused at any
@@ -166,7 +167,7 @@ export class HandshakeRefusal extends HttpResponse {
   }
 }
 
-export function refusal(status: number, reason: string): HandshakeRefusal {
+function refusal(status: number, reason: string): HandshakeRefusal {
   return new HandshakeRefusal(status, reason);
 }
 
