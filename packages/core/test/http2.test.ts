@@ -6,6 +6,7 @@ import {
   AccessLogMiddleware,
   createSelfSignedCertificate,
   HttpResponse,
+  StreamingHttpResponse,
   path,
   type Application,
   type HttpRequest,
@@ -312,6 +313,46 @@ describe('HTTP/2 limits', () => {
       expect(await request(session, { ':path': '/count/' })).toMatchObject({ status: 200, body: 'counted' });
     } finally {
       session.close();
+    }
+  });
+});
+
+describe('HTTP/2 flow control', () => {
+  it('holds back a streaming response to a peer that never reads: about one window per stream', async () => {
+    const CHUNK = 16 * 1024;
+    const STREAMS = 3;
+    let pulled = 0;
+    const chunk = Buffer.alloc(CHUNK, 0x78);
+    const { app } = createLoggedApp({
+      ROOT_URLCONF: [
+        path(
+          'stream/',
+          () =>
+            new StreamingHttpResponse(
+              (function* () {
+                for (let index = 0; index < 1000; index++) {
+                  pulled += 1;
+                  yield chunk;
+                }
+              })(),
+            ),
+        ),
+      ],
+    });
+    const server = await app.listen({ port: 0, http2: true });
+    const session = await openSession(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const streams = Array.from({ length: STREAMS }, () => session.request({ ':path': '/stream/' }).pause());
+      await until(() => pulled >= STREAMS * 2);
+      // However long this pause, the generators stay held back: without flow control they would
+      // have produced all 3,000 chunks (48 MB) by now.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The peer's 64 KiB window, the stream's 16 KiB write buffer, and the chunk in hand, per stream.
+      expect(pulled).toBeLessThanOrEqual(STREAMS * ((64 * 1024 + 16 * 1024) / CHUNK + 1));
+      for (const stream of streams) stream.destroy();
+    } finally {
+      session.destroy();
+      await app.close();
     }
   });
 });
