@@ -8,7 +8,13 @@ import {
   type Settings,
   type WebSocketConnection,
 } from '@manouche/core';
-import { acceptWebsocket, CloseCode, requireWebsocket, WebSocketMiddleware } from '@manouche/websocket';
+import {
+  acceptWebsocket,
+  CloseCode,
+  requireWebsocket,
+  WebSocketClosed,
+  WebSocketMiddleware,
+} from '@manouche/websocket';
 import {
   openHttp2Session,
   openHttp2WebSocket,
@@ -349,6 +355,45 @@ describe('WebSockets on HTTP/2 streams', () => {
     } finally {
       session.close();
       await pinged.close();
+    }
+  });
+
+  it('closes with 1013 a peer on an HTTP/2 stream that stops reading, once WEBSOCKET_MAX_BUFFERED waits for it', async () => {
+    const KIB = 1024;
+    const outcome = deferred<{ refused: unknown; backlog: number }>();
+    const flood = acceptWebsocket(async (request: HttpRequest) => {
+      const ws = request.websocket!;
+      await ws.wait();
+      const chunk = Buffer.alloc(16 * KIB, 'x');
+      let backlog = 0;
+      for (let sent = 0; sent < 4096; sent++) {
+        const sending = ws.send(chunk);
+        if (ws.readyState !== 1) {
+          outcome.resolve({ refused: await sending.catch((error: unknown) => error), backlog });
+          return;
+        }
+        backlog = Math.max(backlog, ws.bufferedAmount);
+        if (sent % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      outcome.resolve({ refused: null, backlog });
+    });
+    const flooded = await serve(
+      { ROOT_URLCONF: [path('flood/', flood)], WEBSOCKET_MAX_BUFFERED: 256 * KIB },
+      { tls, http2: true },
+    );
+    const session = await openHttp2Session(flooded.url);
+    try {
+      const socket = (await openHttp2WebSocket(`${flooded.wsUrl}/flood/`, {}, session)).socket!;
+      socket.pause();
+      socket.send('go');
+      const { refused, backlog } = await outcome.promise;
+      expect(refused).toBeInstanceOf(WebSocketClosed);
+      // HTTP/2 flow control holds the frames in the stream's buffer, where bufferedAmount sees them.
+      expect(backlog).toBeLessThanOrEqual(256 * KIB + 16 * KIB + 64);
+      expect(flooded.logger.at('warn').filter((line) => line.includes('1013'))).toHaveLength(1);
+    } finally {
+      session.destroy();
+      await flooded.close();
     }
   });
 
