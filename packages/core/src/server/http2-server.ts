@@ -12,12 +12,11 @@ import { ClientDisconnected } from '../exceptions';
 import { filesOf, type ParsedForm } from '../http/body';
 import type { Http2UpgradeContext, HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
-import { escapeForLog } from '../log';
-import { checkDeclaredLength, readRequestBody } from './incoming';
+import { escapeForLog, type Logger } from '../log';
+import type { ResolvedSettings } from '../settings';
 import { requestFromHttp2Stream } from './http2-incoming';
 import { writeHttp2BareStatus, writeHttp2Response } from './http2-outgoing';
-import type { ResolvedSettings } from '../settings';
-import type { Logger } from '../log';
+import { checkDeclaredLength, readRequestBody } from './incoming';
 
 /**
  * What the HTTP/2 side needs of the application: the same as node-server.ts's `ServedApplication`
@@ -34,10 +33,11 @@ export interface Http2ServedApplication {
 /** `:protocol` of an extended CONNECT that opens a WebSocket (RFC 8441 section 4). */
 const WEBSOCKET_PROTOCOL = 'websocket';
 
+/** The statuses this file answers itself, before (or instead of) the application. */
 const Status = {
   BAD_REQUEST: 400,
-  REQUEST_TIMEOUT: 408,
   METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   NOT_IMPLEMENTED: 501,
 } as const;
 
@@ -224,9 +224,7 @@ export class Http2Transport {
             `Request Timeout: ${escapeForLog(stream.session?.socket?.remoteAddress ?? 'unknown')} did not send its whole request within REQUEST_TIMEOUT (${whole} ms)`,
           );
           writeHttp2BareStatus(stream, Status.REQUEST_TIMEOUT);
-          finished(stream, { readable: false }, () => {
-            if (!stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
-          });
+          resetOnceAnswered(stream);
           return;
         }
         if (error instanceof ClientDisconnected) {
@@ -243,9 +241,7 @@ export class Http2Transport {
 
   #refuseBody(stream: ServerHttp2Stream, request: HttpRequest, response: HttpResponse): void {
     this.#write(stream, request, response);
-    finished(stream, { readable: false }, () => {
-      if (!stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
-    });
+    resetOnceAnswered(stream);
   }
 
   /** Answers a request whose body was read; its files on disk are removed once both are done. */
@@ -308,6 +304,16 @@ export class Http2Transport {
       stream.destroy();
     }
   }
+}
+
+/**
+ * Resets a stream with NO_ERROR once its answer is out: the client stops sending the body nobody
+ * will read (RFC 9113 8.1), and the stream's flow-control window is not held open for it.
+ */
+function resetOnceAnswered(stream: ServerHttp2Stream): void {
+  finished(stream, { readable: false }, () => {
+    if (!stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
+  });
 }
 
 function isSuccess(status: number): boolean {
