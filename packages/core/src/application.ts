@@ -9,7 +9,7 @@ import type { HttpRequest } from './http/request';
 import type { HttpResponse } from './http/response';
 import { ServerAlreadyListening } from './exceptions';
 import { consoleLogger, type Logger } from './log';
-import { NodeServer, type HttpServer } from './server/node-server';
+import { NodeServer, type Http2Server, type HttpServer, type ListenOptions } from './server/node-server';
 import { resolveSettings, type ResolvedSettings, type Settings } from './settings';
 import { TemplateEngines } from './templates/engine';
 import { isTemplateResponse } from './templates/template-response';
@@ -67,6 +67,14 @@ export class Application {
   /** The server `listen()` started, or `null`. */
   get server(): HttpServer | null {
     return this.#server?.server ?? null;
+  }
+
+  /**
+   * Node's HTTP/2 server behind {@link Application.server} when `listen()` was given `http2: true`
+   * (it emits `stream` for every HTTP/2 request), else `null`.
+   */
+  get http2Server(): Http2Server | null {
+    return this.#server?.http2Server ?? null;
   }
 
   /**
@@ -153,15 +161,24 @@ export class Application {
 
   /**
    * Serves HTTP and WebSocket upgrades on `host:port` (default 127.0.0.1:8000, as `runserver`; port 0
-   * picks a free one). Resolves once listening.
+   * picks a free one). Resolves to Node's server once listening.
    */
-  async listen(port = 8000, host = '127.0.0.1'): Promise<HttpServer> {
+  listen(port?: number, host?: string): Promise<HttpServer>;
+  /**
+   * Serves as `options` say: with `tls`, HTTPS; with `http2`, HTTP/2 too (ALPN `h2` over TLS, prior
+   * knowledge in cleartext), HTTP/1.1 staying on the same port. Every request, whatever its
+   * protocol, runs through the same middleware stack; WebSockets open over HTTP/1.1 upgrades and
+   * HTTP/2 extended CONNECT (RFC 8441) alike.
+   */
+  listen(options: ListenOptions): Promise<HttpServer>;
+  async listen(portOrOptions: number | ListenOptions = {}, host?: string): Promise<HttpServer> {
+    const options = typeof portOrOptions === 'number' ? { port: portOrOptions, host } : portOrOptions;
     if (this.#server !== null)
       throw new ServerAlreadyListening('This application is already listening; close() it first');
-    const server = new NodeServer(this);
+    const server = new NodeServer(this, options);
     this.#server = server;
     try {
-      return await server.listen(port, host);
+      return await server.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
     } catch (error) {
       this.#server = null;
       throw error;

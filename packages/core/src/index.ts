@@ -3,6 +3,8 @@
  * This file only re-exports; each concept lives in its own module.
  */
 export { Application, createApp } from './application';
+export type { HttpServer, ListenOptions, TlsOptions } from './server/node-server';
+export { createSelfSignedCertificate } from './server/self-signed';
 
 export { defineSettings, KNOWN_SETTINGS, type ResolvedSettings, type Settings } from './settings';
 export {
@@ -36,6 +38,8 @@ export {
   type HttpRequestInit,
   type ResolverMatch,
   type UpgradeContext,
+  type Http1UpgradeContext,
+  type Http2UpgradeContext,
   type RequestApp,
   type RequestState,
 } from './http/request';
@@ -61,7 +65,7 @@ export { QueryDict } from './http/query-dict';
 export { RequestHeaders, ResponseHeaders, type HeadersInit, type RawHeaderValue } from './http/headers';
 export type { CookieOptions } from './http/cookies';
 export { InMemoryUploadedFile, TemporaryUploadedFile, UploadedFile } from './http/uploaded-file';
-export type { WebSocketConnection } from './http/websocket-connection';
+export type { WebSocketConnection, WebSocketTransport } from './http/websocket-connection';
 export { isHostAllowed, splitDomainPort } from './http/hosts';
 export type { MediaRange } from './http/accept';
 export { urlHasAllowedHostAndScheme } from './http/safe-url';

@@ -46,6 +46,10 @@ export interface Settings {
   KEEP_ALIVE_TIMEOUT?: number;
   /** Most open connections, WebSockets included; past it a new connection is closed at once. `null`: no limit. */
   MAX_CONNECTIONS?: number | null;
+  /** Most streams (requests, WebSockets) one HTTP/2 connection may have open at once. Default 100. */
+  HTTP2_MAX_CONCURRENT_STREAMS?: number;
+  /** Largest header list (names + values + 32 bytes per field) an HTTP/2 request may carry. Default 64 KiB. */
+  HTTP2_MAX_HEADER_LIST_SIZE?: number;
   /** Where log lines go (default: stderr). */
   LOGGER?: Logger;
   /** `[header, value]` that marks a request as HTTPS behind a proxy. */
@@ -378,6 +382,12 @@ const SPECS = {
     default: null,
     check: (v) => v === null || isPositiveInteger(v),
     expected: 'a positive integer or null (no limit)',
+  },
+  HTTP2_MAX_CONCURRENT_STREAMS: { default: 100, check: isPositiveInteger, expected: 'a positive integer' },
+  HTTP2_MAX_HEADER_LIST_SIZE: {
+    default: 65_536,
+    check: isPositiveInteger,
+    expected: 'a positive integer (bytes)',
   },
   TEMPLATES: {
     default: [],

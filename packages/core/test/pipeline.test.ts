@@ -22,7 +22,7 @@ const SECRET = 'pipeline-test-secret-key-pipeline-test-secret-key';
 
 const hello = (): HttpResponse => new HttpResponse('hello');
 
-function appWith(stack: Partial<Settings>, view = hello) {
+function appWith(stack: Partial<Settings>, view: (request: HttpRequest) => HttpResponse = hello) {
   return createLoggedApp({ ROOT_URLCONF: [path('', view)], ...stack }).app;
 }
 

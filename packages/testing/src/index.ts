@@ -4,7 +4,13 @@
  */
 export { Client, type ClientRequestOptions, type TestResponse } from './client';
 export { RequestFactory } from './request-factory';
-export { LiveServer } from './live-server';
+export { LiveServer, type LiveServerOptions } from './live-server';
+export {
+  openHttp2Session,
+  openHttp2WebSocket,
+  type Http2WebSocketRequest,
+  type Http2WebSocketResult,
+} from './http2-websocket';
 export {
   WebSocketTestClient,
   type CloseInfo,

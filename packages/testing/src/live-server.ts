@@ -1,6 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import type { Application } from '@manouche/core';
+import type { Application, TlsOptions } from '@manouche/core';
 import { LiveServerNotStarted } from './errors';
+
+/** How a {@link LiveServer} serves: plain HTTP/1.1 by default. */
+export interface LiveServerOptions {
+  /** Serve HTTPS with this certificate (`createSelfSignedCertificate()` makes one): `url` is `https://`. */
+  tls?: TlsOptions;
+  /** Serve HTTP/2 too: ALPN `h2` with `tls`, cleartext prior knowledge (h2c) without; HTTP/1.1 stays. */
+  http2?: boolean;
+}
 
 /**
  * Django's `LiveServerTestCase` server: the application on an ephemeral port of 127.0.0.1.
@@ -13,15 +21,18 @@ import { LiveServerNotStarted } from './errors';
  */
 export class LiveServer {
   readonly app: Application;
+  readonly #options: LiveServerOptions;
   #port: number | null = null;
 
-  constructor(app: Application) {
+  constructor(app: Application, options: LiveServerOptions = {}) {
     this.app = app;
+    this.#options = options;
   }
 
   /** Listens on 127.0.0.1 and a free port. */
   async start(): Promise<this> {
-    const server = await this.app.listen(0, '127.0.0.1');
+    const { tls, http2 } = this.#options;
+    const server = await this.app.listen({ port: 0, host: '127.0.0.1', tls, http2 });
     this.#port = (server.address() as AddressInfo).port;
     return this;
   }
@@ -38,13 +49,13 @@ export class LiveServer {
     return this.#port;
   }
 
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`), no trailing slash. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.#options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}`;
   }
 
-  /** `ws://127.0.0.1:PORT`, no trailing slash. */
+  /** `ws://127.0.0.1:PORT` (`wss://` with `tls`), no trailing slash. */
   get wsUrl(): string {
-    return `ws://127.0.0.1:${this.port}`;
+    return `${this.#options.tls === undefined ? 'ws' : 'wss'}://127.0.0.1:${this.port}`;
   }
 }

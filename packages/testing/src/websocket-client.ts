@@ -1,22 +1,30 @@
 import type { IncomingMessage } from 'node:http';
+import type { ClientHttp2Session } from 'node:http2';
 import WebSocket, { type RawData } from 'ws';
+import { openHttp2WebSocket } from './http2-websocket';
 import { WebSocketAlreadyConnected } from './errors';
 
 /** Options of the client. */
 export interface WebSocketTestClientOptions {
   /** How long `receive()`/`receiveJson()` wait by default, in ms (1000). */
   timeoutMs?: number;
+  /**
+   * Open the WebSocket over HTTP/2 (RFC 8441 extended CONNECT) instead of an HTTP/1.1 upgrade:
+   * `wss://` over TLS, `ws://` as cleartext HTTP/2 (h2c). Accepted, `status` is then 200.
+   */
+  http2?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 1000;
+const ABNORMAL_CLOSURE = 1006;
 
 /** What `connect()` resolves to. */
 export interface ConnectResult {
-  /** True when the server answered 101. */
+  /** True when the server accepted: 101 over HTTP/1.1, 200 over HTTP/2. */
   accepted: boolean;
   /** The subprotocol the server chose, `''` when none. */
   protocol: string;
-  /** 101 when accepted, else the HTTP status of the refusal. */
+  /** 101 when accepted (200 over HTTP/2), else the HTTP status of the refusal. */
   status: number;
   /** The close code when the connection was refused or already closed, else `null`. */
   closeCode: number | null;
@@ -52,6 +60,8 @@ type Received = { kind: 'message'; data: string | Buffer } | { kind: 'close'; in
 export class WebSocketTestClient {
   readonly url: string;
   readonly #timeoutMs: number;
+  readonly #http2: boolean;
+  #session: ClientHttp2Session | null = null;
   /** Resolves when the connection ends, with the close code and reason. */
   readonly closed: Promise<CloseInfo>;
   #socket: WebSocket | null = null;
@@ -64,25 +74,23 @@ export class WebSocketTestClient {
   constructor(url: string, options: WebSocketTestClientOptions = {}) {
     this.url = url;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#http2 = options.http2 === true;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
   /** Opens the connection; resolves whether or not the server accepted. */
   connect(options: ConnectOptions = {}): Promise<ConnectResult> {
-    if (this.#socket !== null)
+    if (this.#socket !== null || this.#session !== null)
       return Promise.reject(new WebSocketAlreadyConnected('connect() was already called on this client'));
+    if (this.#http2) return this.#connectOverHttp2(options);
     const socket = new WebSocket(this.url, options.subprotocols ?? [], {
       headers: options.headers,
       origin: options.origin,
+      // A test client against a LiveServer, whose certificate is usually self-signed.
+      rejectUnauthorized: false,
     });
     this.#socket = socket;
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
-      this.#push({ kind: 'message', data: isBinary ? buffer : buffer.toString('utf8') });
-    });
-    socket.on('close', (code: number, reason: Buffer) =>
-      this.#finish({ code, reason: reason.toString('utf8') }),
-    );
+    this.#listen(socket);
     return new Promise((resolve) => {
       let settled = false;
       const settle = (result: ConnectResult): void => {
@@ -107,6 +115,39 @@ export class WebSocketTestClient {
         settle({ accepted: false, protocol: '', status: 0, closeCode: code }),
       );
     });
+  }
+
+  async #connectOverHttp2(options: ConnectOptions): Promise<ConnectResult> {
+    const opened = await openHttp2WebSocket(this.url, {
+      subprotocols: options.subprotocols ?? [],
+      headers: options.headers ?? {},
+      origin: options.origin,
+    });
+    const session = opened.session;
+    this.#session = session;
+    const socket = opened.socket;
+    if (socket === null) {
+      session.close();
+      // As ws reports a refused upgrade: the connection ended abnormally (1006).
+      this.#finish({ code: ABNORMAL_CLOSURE, reason: '' });
+      return { accepted: false, protocol: '', status: opened.status, closeCode: null };
+    }
+    this.#socket = socket;
+    this.#listen(socket);
+    // One session per client: it ends with the WebSocket.
+    socket.once('close', () => session.close());
+    socket.on('error', () => undefined);
+    return { accepted: true, protocol: socket.protocol, status: opened.status, closeCode: null };
+  }
+
+  #listen(socket: WebSocket): void {
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      this.#push({ kind: 'message', data: isBinary ? buffer : buffer.toString('utf8') });
+    });
+    socket.on('close', (code: number, reason: Buffer) =>
+      this.#finish({ code, reason: reason.toString('utf8') }),
+    );
   }
 
   /** Sends a text frame for a string, a binary frame for bytes; rejects when the socket is not open. */

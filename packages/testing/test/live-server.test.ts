@@ -1,4 +1,12 @@
-import { createApp, HttpResponse, JsonResponse, path, type Logger } from '@manouche/core';
+import { connect } from 'node:http2';
+import {
+  createApp,
+  createSelfSignedCertificate,
+  HttpResponse,
+  JsonResponse,
+  path,
+  type Logger,
+} from '@manouche/core';
 import { LiveServer } from '@manouche/testing';
 
 const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -88,6 +96,38 @@ describe('LiveServer', () => {
       expect(first.port).not.toBe(second.port);
     } finally {
       await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+});
+
+describe('LiveServer with { tls, http2 }', () => {
+  const server = new LiveServer(
+    createApp({
+      LOGGER: silent,
+      ROOT_URLCONF: [path('hello/', (request) => new HttpResponse(request.serverProtocol))],
+    }),
+    { tls: createSelfSignedCertificate(), http2: true },
+  );
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+
+  it('gives url as https://127.0.0.1:PORT and wsUrl as wss://127.0.0.1:PORT', () => {
+    expect(server.url).toBe(`https://127.0.0.1:${server.port}`);
+    expect(server.wsUrl).toBe(`wss://127.0.0.1:${server.port}`);
+  });
+
+  it('serves HTTP/2 over TLS', async () => {
+    const session = connect(server.url, { rejectUnauthorized: false });
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ':path': '/hello/' });
+        let text = '';
+        stream.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => resolve(text)).on('error', reject);
+      });
+      expect(body).toBe('HTTP/2.0');
+    } finally {
+      session.close();
     }
   });
 });

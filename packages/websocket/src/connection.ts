@@ -8,7 +8,11 @@
  * the `ws` listeners are shared functions (not closures), the queues and the `ended` promise are
  * made on first use, and the settings are one object shared by the application's connections.
  */
-import type { Logger, WebSocketConnection as WebSocketConnectionShape } from '@manouche/core';
+import type {
+  Logger,
+  WebSocketConnection as WebSocketConnectionShape,
+  WebSocketTransport,
+} from '@manouche/core';
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { channelNameOf } from './channel-names';
@@ -74,6 +78,8 @@ export class WebSocketConnection implements WebSocketConnectionShape {
   // Payload bytes handed to ws so far: with bufferedAmount, how much the peer has taken (liveness.ts).
   #handedOut = 0;
   readonly #liveness: Liveness<WebSocketConnection> | null;
+  /** What carries it: an HTTP/1.1 upgrade (`'http/1.1'`) or an HTTP/2 stream (`'h2'`, RFC 8441). */
+  readonly transport: WebSocketTransport;
 
   static {
     onMessage = function (data, isBinary) {
@@ -105,8 +111,15 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     };
   }
 
-  constructor(socket: WebSocket, stream: Duplex, context: ConnectionContext, path: string) {
+  constructor(
+    socket: WebSocket,
+    stream: Duplex,
+    context: ConnectionContext,
+    path: string,
+    transport: WebSocketTransport = 'http/1.1',
+  ) {
     this.#socket = socket;
+    this.transport = transport;
     this.#stream = stream;
     this.#context = context;
     this.#path = path;

@@ -2,9 +2,10 @@
  * The opening handshake of a WebSocket, in the order it happens (as `ws`'s `handleUpgrade` does it,
  * in one pass):
  *
- * 1. check the request: RFC 6455 section 4.2.1, then the `Origin`;
+ * 1. check the request: RFC 6455 section 4.2.1 (RFC 8441's subset over HTTP/2), then the `Origin`;
  * 2. choose the subprotocol;
- * 3. upgrade the socket through `ws`, which writes the `101`;
+ * 3. upgrade the socket through `ws`, which writes the `101` (over HTTP/2, h2-upgrade.ts answers
+ *    the stream `:status 200` and runs `ws` on it);
  * 4. set `request.websocket`.
  *
  * {@link acceptHandshake} runs the four steps, and the file follows them. A handshake refused at any
@@ -18,12 +19,13 @@ import {
   type RequestApp,
   type HttpRequest,
   type ResolvedSettings,
-  type UpgradeContext,
+  type Http1UpgradeContext,
 } from '@manouche/core';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { WebSocketConnection } from './connection';
 import { HandshakeStatus, WEBSOCKET_VERSION } from './constants';
+import { upgradeStream } from './h2-upgrade';
 import { connectionContextOf } from './serve';
 
 /**
@@ -47,8 +49,12 @@ export function acceptHandshake(request: HttpRequest, viewProtocols: readonly st
   // 2. Choose the subprotocol.
   const protocol = chooseProtocol(request, viewProtocols);
 
-  // 3. Upgrade the socket: ws checks what it parses itself and writes the 101.
-  const socket = upgradeSocket(request, app, upgrade, protocol);
+  // 3. Upgrade the socket: ws checks what it parses itself and writes the 101 (over HTTP/2, the
+  // stream is answered :status 200 and ws runs on it).
+  const socket =
+    upgrade.transport === 'h2'
+      ? upgradeStream(request, app, upgrade, protocol)
+      : upgradeSocket(request, app, upgrade, protocol);
   if (socket instanceof HttpResponse) return socket;
 
   // 4. Set request.websocket: the view runs next, with the open connection.
@@ -57,6 +63,7 @@ export function acceptHandshake(request: HttpRequest, viewProtocols: readonly st
     upgrade.socket,
     connectionContextOf(app),
     escapeForLog(request.path),
+    upgrade.transport ?? 'http/1.1',
   );
   return null;
 }
@@ -73,6 +80,16 @@ const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
 export function refuseHandshake(request: HttpRequest, settings: ResolvedSettings): HandshakeRefusal | null {
   if (request.method !== 'GET')
     return refusal(HandshakeStatus.BAD_REQUEST, `a WebSocket handshake must be a GET, not ${request.method}`);
+  // An HTTP/2 extended CONNECT has neither Connection nor Sec-WebSocket-Key (RFC 8441 section 5).
+  if (request.upgrade?.transport !== 'h2') {
+    const malformed = refuseHttp1Handshake(request);
+    if (malformed !== null) return malformed;
+  }
+  return refuseVersionOrOrigin(request, settings);
+}
+
+/** RFC 6455's HTTP/1.1-only rules: `Connection: upgrade` and a well-formed `Sec-WebSocket-Key`. */
+function refuseHttp1Handshake(request: HttpRequest): HandshakeRefusal | null {
   const connection = request.headers.get('connection') ?? '';
   if (
     !connection
@@ -85,6 +102,10 @@ export function refuseHandshake(request: HttpRequest, settings: ResolvedSettings
   const key = request.headers.get('sec-websocket-key');
   if (key === null || !KEY_PATTERN.test(key.trim()))
     return refusal(HandshakeStatus.BAD_REQUEST, 'missing or invalid Sec-WebSocket-Key');
+  return null;
+}
+
+function refuseVersionOrOrigin(request: HttpRequest, settings: ResolvedSettings): HandshakeRefusal | null {
   const version = request.headers.get('sec-websocket-version');
   if (version?.trim() !== WEBSOCKET_VERSION) {
     const response = refusal(
@@ -208,7 +229,7 @@ type IncomingWithProtocol = IncomingMessage & { [CHOSEN_PROTOCOL]?: string | nul
 function upgradeSocket(
   request: HttpRequest,
   app: RequestApp,
-  upgrade: UpgradeContext,
+  upgrade: Http1UpgradeContext,
   protocol: string | null,
 ): WebSocket | HttpResponse {
   const { incoming, head } = upgrade.handshake!;
@@ -241,7 +262,7 @@ function upgradeSocket(
 const serversByApp = new WeakMap<RequestApp, Map<string, WebSocketServer>>();
 
 /** The `ws` server for the settings in force now; settings are read per handshake. */
-function serverFor(app: RequestApp): WebSocketServer {
+export function serverFor(app: RequestApp): WebSocketServer {
   const settings = app.settings;
   const servers = serversByApp.get(app) ?? createServers(app);
   const key = `${settings.WEBSOCKET_MAX_MESSAGE_SIZE}:${settings.WEBSOCKET_PER_MESSAGE_DEFLATE}:${settings.WEBSOCKET_CLOSE_TIMEOUT}`;

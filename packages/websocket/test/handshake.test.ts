@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { HttpResponse, MiddlewareMixin, path, type HttpRequest, type Settings } from '@manouche/core';
+import {
+  HttpResponse,
+  MiddlewareMixin,
+  path,
+  type Http1UpgradeContext,
+  type HttpRequest,
+  type Settings,
+} from '@manouche/core';
 import { acceptWebsocket, CloseCode, WebSocketMiddleware } from '@manouche/websocket';
 import { overrideSettings } from '@manouche/testing';
 import {
@@ -30,7 +37,7 @@ async function echoOnce(request: HttpRequest): Promise<void> {
 
 /** What the view sees of Node's parsed handshake once the 101 is written: nothing (it was let go). */
 async function handshakeKept(request: HttpRequest): Promise<void> {
-  const upgrade = request.upgrade!;
+  const upgrade = request.upgrade as Http1UpgradeContext;
   await request.websocket!.send(
     JSON.stringify({ upgraded: upgrade.upgraded, kept: upgrade.handshake !== null }),
   );

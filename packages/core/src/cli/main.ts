@@ -49,8 +49,18 @@ Options:
 ${SETTINGS_HELP}
   --reload             restart the server when a file under the settings module's directory changes
   --skip-checks        do not run the system checks first
+  --cert FILE          serve HTTPS with this PEM certificate (needs --key)
+  --key FILE           the PEM private key of --cert
+  --http2              serve HTTP/2 too: ALPN h2 with --cert, else cleartext h2c; HTTP/1.1 stays
 `,
-    options: { ...SETTINGS_OPTION, reload: { type: 'boolean' }, 'skip-checks': { type: 'boolean' } },
+    options: {
+      ...SETTINGS_OPTION,
+      reload: { type: 'boolean' },
+      'skip-checks': { type: 'boolean' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      http2: { type: 'boolean' },
+    },
     positionals: 1,
     run: (values, positionals) =>
       runserverCommand({
@@ -58,6 +68,9 @@ ${SETTINGS_HELP}
         address: positionals[0],
         reload: values.reload === true,
         skipChecks: values['skip-checks'] === true,
+        cert: stringOption(values, 'cert'),
+        key: stringOption(values, 'key'),
+        http2: values.http2 === true,
         entry: __filename,
       }),
   },

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Http2Server, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 
 /** Characters escaped in a logged request line, so a crafted URL can't forge a line of its own. */
@@ -79,6 +80,59 @@ export function logRequests(server: Server, stream: LogStream, now: () => Date =
   });
 }
 
+/**
+ * The same lines for the HTTP/2 requests of a server listening with `http2` (Node's HTTP/2 server
+ * behind it, `app.http2Server`): `"GET /posts/ HTTP/2.0" 200 1234` when a stream is done, and for a
+ * WebSocket opened by extended CONNECT `"CONNECT /echo/ HTTP/2.0" 200 0` when it is answered, then
+ * `"WebSocket /echo/" closed 1000` when it ends.
+ */
+export function logHttp2Requests(
+  server: Http2Server,
+  stream: LogStream,
+  now: () => Date = () => new Date(),
+): void {
+  const colour = stream.isTTY === true && (stream.hasColors?.() ?? false);
+  const print = (line: string, tone: keyof typeof COLOURS): void => {
+    const painted = colour && COLOURS[tone] !== '' ? `${COLOURS[tone]}${line}${RESET}` : line;
+    stream.write(`[${logDate(now())}] ${painted}\n`);
+  };
+  server.prependListener('stream', (h2stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+    const path = escapeForLog(headers[':path'] ?? '');
+    const line = `${headers[':method'] ?? '-'} ${path} HTTP/2.0`;
+    const websocket = headers[':method'] === 'CONNECT' && headers[':protocol'] !== undefined;
+    // An Http2Stream is written with write/end as a ServerResponse is.
+    const size = countBodyBytes(h2stream as unknown as ServerResponse);
+    const watcher = websocket ? new UpgradeWatcher(() => undefined) : null;
+    let status = 0;
+    const respond = h2stream.respond;
+    h2stream.respond = function (
+      this: ServerHttp2Stream,
+      head?: OutgoingHttpHeaders,
+      ...rest: unknown[]
+    ): void {
+      status = Number(head?.[':status'] ?? 200);
+      (respond as (...args: unknown[]) => void).call(this, head, ...rest);
+      // An accepted WebSocket: its answer line now, its close line when the stream ends.
+      if (watcher !== null && status === 200) {
+        print(`"${line}" 200 0`, 'success');
+        watcher.watchFrames(this);
+      }
+    };
+    h2stream.once('close', () => {
+      if (status === 0) return;
+      if (watcher === null || !watcher.upgraded) {
+        print(`"${line}" ${status} ${size()}`, toneOfStatus(status));
+        return;
+      }
+      const code = watcher.closeCode ?? ABNORMAL_CLOSURE;
+      print(
+        `"WebSocket ${path}" closed ${code}`,
+        NORMAL_CLOSE_CODES.has(code) ? 'success' : code === SERVER_ERROR_CLOSE ? 'serverError' : 'badRequest',
+      );
+    });
+  });
+}
+
 /** `26/Nov/2026 14:03:07`, the date Django's runserver prints, in local time. */
 export function logDate(date: Date): string {
   const pad = (value: number): string => String(value).padStart(2, '0');
@@ -148,6 +202,13 @@ class UpgradeWatcher {
   #closePayload: Buffer[] | null = null;
 
   constructor(private readonly onAnswer: (status: number, size: string) => void) {}
+
+  /** Reads WebSocket frames only: an HTTP/2 stream, whose answer was its HEADERS, not bytes. */
+  watchFrames(stream: Duplex): void {
+    this.#answered = true;
+    this.upgraded = true;
+    this.watch(stream);
+  }
 
   watch(socket: Duplex): void {
     const originalWrite = socket.write;

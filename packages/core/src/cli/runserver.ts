@@ -1,13 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createApp, type Application } from '../application';
+import type { HttpServer, ListenOptions, TlsOptions } from '../server/node-server';
 import { CommandError } from '../exceptions';
 import { runAndPrintChecks } from './check';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
-import { logRequests } from './request-log';
+import { logHttp2Requests, logRequests } from './request-log';
 import { loadSettings, locateSettingsModule } from './settings-module';
 import { watchTree } from './watch';
 
@@ -44,6 +44,12 @@ export interface RunserverOptions {
   /** Restart the server when a file under the settings module's directory changes. */
   reload?: boolean;
   skipChecks?: boolean;
+  /** `--cert`: a PEM certificate file; with `key`, the server speaks HTTPS. */
+  cert?: string;
+  /** `--key`: the PEM private key of `cert`. */
+  key?: string;
+  /** `--http2`: HTTP/2 as well (ALPN `h2` over TLS, h2c in cleartext), HTTP/1.1 staying on the port. */
+  http2?: boolean;
   /** The CLI's entry file, which the reloader forks. */
   entry: string;
 }
@@ -62,9 +68,24 @@ export function parseAddress(value: string | undefined): Address {
   return { host: host === '0' ? '0.0.0.0' : host, port };
 }
 
-/** `http://127.0.0.1:8000/`, brackets around an IPv6 host. */
-export function serverUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+/** `http://127.0.0.1:8000/` (`https://` when `secure`), brackets around an IPv6 host. */
+export function serverUrl(host: string, port: number, secure = false): string {
+  return `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
+/** The certificate and key `--cert` and `--key` name, read once; both or neither, else a usage error. */
+export function readTls(cert: string | undefined, key: string | undefined): TlsOptions | undefined {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined)
+    throw new CommandError('--cert and --key go together: give both files, or neither.', EXIT_USAGE);
+  const read = (file: string, what: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (caught) {
+      throw new CommandError(`Cannot read the ${what} file ${file}: ${(caught as Error).message}`);
+    }
+  };
+  return { cert: read(cert, '--cert'), key: read(key, '--key') };
 }
 
 /**
@@ -75,10 +96,12 @@ export function serverUrl(host: string, port: number): string {
  */
 export async function runserverCommand(options: RunserverOptions): Promise<number> {
   const address = parseAddress(options.address);
-  return options.reload ? runWithReloader(options) : serve(options, address);
+  if (options.reload) return runWithReloader(options);
+  const tls = readTls(options.cert, options.key);
+  return serve(options, { port: address.port, host: address.host, tls, http2: options.http2 === true });
 }
 
-async function serve(options: RunserverOptions, address: Address): Promise<number> {
+async function serve(options: RunserverOptions, listenOptions: ListenOptions & Address): Promise<number> {
   const { settings } = await loadSettings(options.settings);
   if (!options.skipChecks) {
     process.stdout.write('Performing system checks...\n\n');
@@ -88,13 +111,15 @@ async function serve(options: RunserverOptions, address: Address): Promise<numbe
   // Listen for the signals before the banner: a signal that arrived between printing "Starting
   // development server" and installing the handlers would kill the process the default way.
   const stopRequested = stopSignal();
-  const server = await listen(app, address);
+  const server = await listen(app, listenOptions);
   logRequests(server, process.stderr);
+  if (app.http2Server !== null) logHttp2Requests(app.http2Server, process.stderr);
   const { port } = server.address() as AddressInfo;
+  const protocols = listenOptions.http2 ? ' (HTTP/2 and HTTP/1.1)' : '';
   process.stdout.write(
     `${timestamp()}\n` +
       `Manouche version ${version()}, using settings '${options.settings}'\n` +
-      `Starting development server at ${serverUrl(address.host, port)}\n` +
+      `Starting development server at ${serverUrl(listenOptions.host, port, listenOptions.tls !== undefined)}${protocols}\n` +
       'Quit the server with CONTROL-C.\n',
   );
   await stopRequested;
@@ -121,9 +146,9 @@ function stopSignal(): Promise<void> {
   });
 }
 
-async function listen(app: Application, address: Address): Promise<Server> {
+async function listen(app: Application, address: ListenOptions & Address): Promise<HttpServer> {
   try {
-    return await app.listen(address.port, address.host);
+    return await app.listen(address);
   } catch (caught) {
     const code = (caught as NodeJS.ErrnoException).code ?? '';
     throw new CommandError(
@@ -145,6 +170,9 @@ async function runWithReloader(options: RunserverOptions): Promise<number> {
     '--settings',
     options.settings,
     ...(options.skipChecks ? ['--skip-checks'] : []),
+    ...(options.cert === undefined ? [] : ['--cert', options.cert]),
+    ...(options.key === undefined ? [] : ['--key', options.key]),
+    ...(options.http2 ? ['--http2'] : []),
   ];
   let child: ChildProcess | null = null;
   let stopping = false;

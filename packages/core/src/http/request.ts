@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import { BadRequest, BadSignature, DisallowedHost, RawPostDataException } from '../exceptions';
 import { cookieSigner } from '../signing';
 import type { Logger } from '../log';
@@ -43,11 +44,18 @@ export interface ResolverMatch {
 }
 
 /**
- * The raw socket of a request that asked to upgrade (set by the server; `null` for plain HTTP). What
- * only the handshake needs is released when the socket is handed over, so a long-lived connection
- * does not keep its parsed request alive.
+ * What carries a WebSocket handshake, set by the server (`null` for plain HTTP): an HTTP/1.1
+ * `Upgrade` request and its socket, or an HTTP/2 extended CONNECT (RFC 8441) and its stream.
  */
-export interface UpgradeContext {
+export type UpgradeContext = Http1UpgradeContext | Http2UpgradeContext;
+
+/**
+ * An HTTP/1.1 `Upgrade` request: its raw socket, which the `101` hands over. What only the handshake
+ * needs is released when the socket is handed over, so a long-lived connection does not keep its
+ * parsed request alive.
+ */
+export interface Http1UpgradeContext {
+  readonly transport?: 'http/1.1';
   readonly socket: Duplex;
   /** Node's parsed request and the bytes that followed its head; `null` once handed over. */
   readonly handshake: { readonly incoming: IncomingMessage; readonly head: Buffer } | null;
@@ -58,6 +66,19 @@ export interface UpgradeContext {
    * written to it, and the server lets go of the handshake and of its own error listener.
    */
   handOver(): void;
+}
+
+/**
+ * An HTTP/2 extended CONNECT with `:protocol` `websocket` (RFC 8441): the stream carries the
+ * WebSocket once answered `:status 200`. It reaches views as a `GET` with the WebSocket headers the
+ * client sent (no `Sec-WebSocket-Key`: HTTP/2 has none), as an HTTP/1.1 handshake does.
+ */
+export interface Http2UpgradeContext {
+  readonly transport: 'h2';
+  /** The stream (a `ServerHttp2Stream`): the WebSocket's frames travel in its DATA frames. */
+  readonly socket: ServerHttp2Stream;
+  /** Set by whoever answered `:status 200`; from then on no HTTP response may be written. */
+  upgraded: boolean;
 }
 
 /** The application-wide state a request can reach (set by `Application.handle`). */
@@ -85,6 +106,8 @@ export interface HttpRequestInit {
   remoteAddress?: string;
   serverPort?: number;
   upgrade?: UpgradeContext | null;
+  /** The protocol the request came in (`META.SERVER_PROTOCOL`): `HTTP/1.1` unless said otherwise. */
+  serverProtocol?: 'HTTP/1.1' | 'HTTP/2.0';
   /** The header names are already lower case (Node's parser guarantees it): skips the check. */
   headersAreLowerCase?: boolean;
 }
@@ -155,6 +178,7 @@ export class HttpRequest {
   resolverMatch: ResolverMatch | null;
 
   readonly #connectionScheme: 'http' | 'https';
+  readonly #serverProtocol: 'HTTP/1.1' | 'HTTP/2.0';
   /** `null` once a multipart body was streamed into `POST` and `FILES` without its raw bytes. */
   #body: Buffer | null;
   #GET: QueryDict | null;
@@ -176,6 +200,7 @@ export class HttpRequest {
     const headers = init.headers ?? {};
     this.headers = new RequestHeaders(init.headersAreLowerCase ? headers : lowerCaseKeys(headers));
     this.#connectionScheme = init.scheme ?? 'http';
+    this.#serverProtocol = init.serverProtocol ?? 'HTTP/1.1';
     this.remoteAddress = init.remoteAddress ?? '127.0.0.1';
     this.serverPort = init.serverPort ?? 80;
     this.websocket = null;
@@ -303,6 +328,14 @@ export class HttpRequest {
   }
 
   /**
+   * The protocol the request came in: `HTTP/1.1` or `HTTP/2.0` (`META.SERVER_PROTOCOL`, without
+   * building `META`).
+   */
+  get serverProtocol(): 'HTTP/1.1' | 'HTTP/2.0' {
+    return this.#serverProtocol;
+  }
+
+  /**
    * True when {@link HttpRequest.scheme} is `https`. The proxy header may be named as in Django
    * (`['HTTP_X_FORWARDED_PROTO', 'https']`) or plainly (`X-Forwarded-Proto`).
    */
@@ -324,13 +357,16 @@ export class HttpRequest {
 
   /**
    * True when the request asks for a WebSocket: one of the comma-separated tokens of its `Upgrade`
-   * header is `websocket`, in any case, whatever the method. This is the one test of "is this a
+   * header is `websocket`, in any case, whatever the method; or it is an HTTP/2 extended CONNECT
+   * with `:protocol` `websocket` (RFC 8441). This is the one test of "is this a
    * WebSocket handshake": `@manouche/websocket` treats exactly these requests as handshakes, upgrading
    * or refusing them (a `POST`, or a missing `Sec-WebSocket-Key`, gets 400), so a middleware that
    * checks it sees every request the package handles. `request.websocket` is set only once the
    * handshake is accepted.
    */
   isWebsocket(): boolean {
+    // An HTTP/2 extended CONNECT carries no Upgrade header: the server marks it.
+    if (this.upgrade?.transport === 'h2') return true;
     const upgrade = this.headers.get('upgrade');
     return upgrade !== null && upgrade.split(',').some((token) => token.trim().toLowerCase() === 'websocket');
   }
@@ -467,7 +503,7 @@ export class HttpRequest {
       REMOTE_ADDR: this.remoteAddress,
       SERVER_PORT: String(this.serverPort),
       SERVER_NAME: splitDomainPort(this.rawHost())[0] || 'localhost',
-      SERVER_PROTOCOL: 'HTTP/1.1',
+      SERVER_PROTOCOL: this.#serverProtocol,
       'wsgi.url_scheme': this.#connectionScheme,
     });
     for (const [name, value] of this.headers) {

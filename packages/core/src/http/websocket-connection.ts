@@ -27,6 +27,14 @@ export interface WebSocketConnection extends AsyncIterable<string | Buffer> {
   readonly closeReason: string;
   /** This connection's address: the channel layer's `send(channelName, message)` reaches it from any process. */
   readonly channelName: string;
+  /**
+   * What carries the connection: `'http/1.1'` (an `Upgrade` on its own TCP connection) or `'h2'`
+   * (an extended CONNECT stream of an HTTP/2 connection, RFC 8441).
+   */
+  readonly transport: WebSocketTransport;
   /** Resolves once the connection has closed. */
   readonly ended: Promise<void>;
 }
+
+/** What carries a WebSocket connection: an HTTP/1.1 upgrade or an HTTP/2 stream (RFC 8441). */
+export type WebSocketTransport = 'http/1.1' | 'h2';

@@ -4,8 +4,6 @@ import { consoleLogger, escapeForLog, type Logger } from '../log';
 import { MiddlewareMixin } from './mixin';
 
 const NANOSECONDS_PER_MILLISECOND = 1_000_000;
-/** Node's server speaks HTTP/1.1 (the request object does not record the client's version). */
-const PROTOCOL = 'HTTP/1.1';
 
 /**
  * One access-log line per request, at `info` level, to the `LOGGER` setting (default: stderr), in the
@@ -47,7 +45,7 @@ export class AccessLogMiddleware extends MiddlewareMixin {
   protected formatLine(request: HttpRequest, response: HttpResponse, durationMs: number | null): string {
     const target = escapeQuoted(request.getFullPath());
     const time = durationMs === null ? '-' : `${durationMs.toFixed(1)}ms`;
-    return `"${escapeQuoted(request.method)} ${target} ${PROTOCOL}" ${response.statusCode} ${bodyLength(response)} ${time}`;
+    return `"${escapeQuoted(request.method)} ${target} ${request.serverProtocol}" ${response.statusCode} ${bodyLength(response)} ${time}`;
   }
 }
 

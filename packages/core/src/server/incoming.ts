@@ -1,10 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { BadRequest, ClientDisconnected, RequestDataTooBig } from '../exceptions';
 import { MultipartParser, type ParsedForm } from '../http/body';
 import { HttpRequest, receiveBody, type UpgradeContext } from '../http/request';
 import type { ResolvedSettings } from '../settings';
+
+/**
+ * What a body is read from: Node's `IncomingMessage` for HTTP/1.1, the request's stream for HTTP/2
+ * (which has no `complete`: there, a body that ended is one whose stream ended, unless `aborted`
+ * says the client reset it).
+ */
+export type BodySource = Readable & { readonly complete?: boolean; readonly aborted?: boolean };
 
 /** Whether the request announces a body (most GETs do not, and skip all of the body machinery). */
 export function hasBody(incoming: IncomingMessage): boolean {
@@ -24,13 +32,9 @@ function isMultipart(request: HttpRequest): boolean {
  * Refuses, from its `Content-Length` alone, a body over the limit its kind is read under, so an
  * honest oversized upload is answered before a byte of it is read (nor `100 Continue` sent).
  */
-export function checkDeclaredLength(
-  incoming: IncomingMessage,
-  request: HttpRequest,
-  settings: ResolvedSettings,
-): void {
-  const header = incoming.headers['content-length'];
-  if (header === undefined) return;
+export function checkDeclaredLength(request: HttpRequest, settings: ResolvedSettings): void {
+  const header = request.headers.get('content-length');
+  if (header === null) return;
   const declared = Number(header);
   const total = settings.REQUEST_MAX_BODY_SIZE;
   if (declared > total)
@@ -55,7 +59,7 @@ export function checkDeclaredLength(
  * as Django only complains when the form is read.
  */
 export async function readRequestBody(
-  incoming: IncomingMessage,
+  incoming: BodySource,
   request: HttpRequest,
   settings: ResolvedSettings,
   stop: AbortSignal,
@@ -71,7 +75,7 @@ export async function readRequestBody(
   }
   // As Django decides: a body declared larger than FILE_UPLOAD_MAX_MEMORY_SIZE sends every file to
   // disk from its first byte; a chunked one keeps files in memory until they would pass it.
-  const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   const inMemory = settings.FILE_UPLOAD_MAX_MEMORY_SIZE;
   const parser = new MultipartParser(request.headers.get('content-type')!, {
     maxParts: settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
@@ -96,7 +100,7 @@ export async function readRequestBody(
  * declares no length: it is counted as it comes).
  */
 function readBody(
-  incoming: IncomingMessage,
+  incoming: BodySource,
   limit: number,
   setting: string,
   signal: AbortSignal,
@@ -184,7 +188,7 @@ export function assertUnambiguousHead(incoming: IncomingMessage): void {
  * only counted and dropped, so a malformed form still gets its 400 on a healthy connection.
  */
 function streamBody(
-  incoming: IncomingMessage,
+  incoming: BodySource,
   limit: number,
   parser: MultipartParser,
   signal: AbortSignal,
@@ -236,7 +240,7 @@ interface BodyWatcher {
  * Listens to a body until it ends, fails, the client leaves (a {@link ClientDisconnected}) or the
  * signal aborts; the returned function stops listening. Whatever comes after is dropped unread.
  */
-function watchBody(incoming: IncomingMessage, watcher: BodyWatcher): () => void {
+function watchBody(incoming: BodySource, watcher: BodyWatcher): () => void {
   let stopped = false;
   const { signal } = watcher;
   const stop = (): void => {
@@ -254,6 +258,11 @@ function watchBody(incoming: IncomingMessage, watcher: BodyWatcher): () => void 
   };
   const onData = (chunk: Buffer): void => watcher.data(chunk);
   const onEnd = (): void => {
+    // An HTTP/2 stream the client reset mid-body ends its readable side too: a truncated body.
+    if (incoming.aborted === true) {
+      onError(new Error('the client reset the stream before sending the whole body'));
+      return;
+    }
     stop();
     watcher.end();
   };
@@ -262,7 +271,8 @@ function watchBody(incoming: IncomingMessage, watcher: BodyWatcher): () => void 
     watcher.fail(new ClientDisconnected(error.message));
   };
   const onClose = (): void => {
-    if (!incoming.complete) onError(new Error('the client disconnected before sending the whole body'));
+    if (!(incoming.complete ?? incoming.readableEnded))
+      onError(new Error('the client disconnected before sending the whole body'));
   };
   incoming.on('data', onData);
   incoming.on('end', onEnd);
@@ -281,7 +291,28 @@ export function requestFromIncoming(
   body: Buffer | undefined,
   upgrade: UpgradeContext | null,
 ): HttpRequest {
-  let target = incoming.url ?? '/';
+  const { path, queryString } = splitTarget(incoming.url ?? '/');
+  const socket = incoming.socket;
+  return new HttpRequest({
+    method: incoming.method,
+    path,
+    queryString,
+    headers: incoming.headers,
+    headersAreLowerCase: true,
+    body,
+    scheme: (socket as TLSSocket).encrypted ? 'https' : 'http',
+    remoteAddress: socket.remoteAddress,
+    serverPort: socket.localPort,
+    upgrade,
+  });
+}
+
+/**
+ * The decoded path and the raw query string of a request target (HTTP/1.1's, or HTTP/2's `:path`).
+ * A malformed escape or an unusable target is a {@link BadRequest}.
+ */
+export function splitTarget(requestTarget: string): { path: string; queryString: string } {
+  let target = requestTarget;
   if (!target.startsWith('/')) {
     // absolute-form (`GET http://host/path`), sent to proxies and accepted by servers (RFC 9112 3.2.2)
     if (!/^https?:\/\//i.test(target))
@@ -299,19 +330,7 @@ export function requestFromIncoming(
       throw new BadRequest(`Malformed percent-encoding in path ${JSON.stringify(rawPath.slice(0, 100))}`);
     }
   }
-  const socket = incoming.socket;
-  return new HttpRequest({
-    method: incoming.method,
-    path,
-    queryString: question === -1 ? '' : target.slice(question + 1),
-    headers: incoming.headers,
-    headersAreLowerCase: true,
-    body,
-    scheme: (socket as TLSSocket).encrypted ? 'https' : 'http',
-    remoteAddress: socket.remoteAddress,
-    serverPort: socket.localPort,
-    upgrade,
-  });
+  return { path, queryString: question === -1 ? '' : target.slice(question + 1) };
 }
 
 /**

@@ -1,8 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2Server } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { filesOf, type ParsedForm } from '../http/body';
-import type { HttpRequest, UpgradeContext } from '../http/request';
+import type { Http1UpgradeContext, HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
@@ -17,8 +18,11 @@ import {
 } from './incoming';
 import { lingerOnClose } from './lingering-close';
 import { writeBareStatus, writeRawResponse, writeResponse } from './outgoing';
+import { Http2Transport } from './http2-server';
+import { createNodeServer, type HttpServer, type ListenOptions } from './transports';
 
-export type { Server as HttpServer } from 'node:http';
+export type { HttpServer, ListenOptions, TlsOptions } from './transports';
+export type { Http2Server } from 'node:http2';
 
 /** How long `close()` lets in-flight requests finish before cutting their connections. */
 export const CLOSE_GRACE_MS = 5000;
@@ -52,7 +56,9 @@ export interface ServedApplication {
  */
 export class NodeServer {
   readonly #app: ServedApplication;
-  readonly #server: Server;
+  readonly #server: HttpServer;
+  /** The HTTP/2 side when `listen()` was asked for it: it serves the connections that speak HTTP/2. */
+  readonly #http2: Http2Transport | null;
   readonly #sockets = new Set<Duplex>();
   /** Connections answered before their body was read, closing: what else they send is not served. */
   readonly #closing = new WeakSet<Duplex>();
@@ -63,15 +69,20 @@ export class NodeServer {
   /** Set while `MAX_CONNECTIONS` refuses connections, so the refusals log one line, not one each. */
   #refusingConnections = false;
 
-  constructor(app: ServedApplication) {
+  constructor(app: ServedApplication, options: ListenOptions = {}) {
     this.#app = app;
     const settings = app.settings;
-    const server = createServer({
-      requestTimeout: settings.REQUEST_TIMEOUT,
-      headersTimeout: settings.REQUEST_HEADERS_TIMEOUT,
-      keepAliveTimeout: settings.KEEP_ALIVE_TIMEOUT,
-      connectionsCheckingInterval: checkingInterval(settings),
-    });
+    this.#http2 = options.http2 === true ? new Http2Transport(app) : null;
+    const server = createNodeServer(
+      options,
+      {
+        requestTimeout: settings.REQUEST_TIMEOUT,
+        headersTimeout: settings.REQUEST_HEADERS_TIMEOUT,
+        keepAliveTimeout: settings.KEEP_ALIVE_TIMEOUT,
+        connectionsCheckingInterval: checkingInterval(settings),
+      },
+      this.#http2,
+    );
     if (settings.MAX_CONNECTIONS !== null) server.maxConnections = settings.MAX_CONNECTIONS;
     server.on('drop', () => this.#connectionRefused());
     server.on('request', (incoming: IncomingMessage, res: ServerResponse) =>
@@ -96,12 +107,17 @@ export class NodeServer {
   }
 
   /** Node's server. */
-  get server(): Server {
+  get server(): HttpServer {
     return this.#server;
   }
 
+  /** Node's HTTP/2 server behind it, when listening with `http2`: it emits a `stream` per request. */
+  get http2Server(): Http2Server | null {
+    return this.#http2?.server ?? null;
+  }
+
   /** Resolves once listening on `host:port` (port 0 picks a free one). */
-  listen(port: number, host: string): Promise<Server> {
+  listen(port: number, host: string): Promise<HttpServer> {
     const server = this.#server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -120,6 +136,8 @@ export class NodeServer {
     const server = this.#server;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // HTTP/2: GOAWAY on every connection; in-flight streams finish, WebSockets get their 1001 next.
+    this.#http2?.close();
     await beforeCut();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -129,6 +147,7 @@ export class NodeServer {
     await Promise.race([closed, grace]);
     clearTimeout(timer);
     server.closeAllConnections();
+    this.#http2?.destroy();
     for (const socket of this.#sockets) socket.destroy();
     await closed;
   }
@@ -170,7 +189,7 @@ export class NodeServer {
     }
     const settings = this.#app.settings;
     try {
-      checkDeclaredLength(incoming, request, settings);
+      checkDeclaredLength(request, settings);
     } catch (error) {
       this.#refuseBody(incoming, res, this.#app.respondToError(request, error));
       return;
@@ -382,7 +401,7 @@ function checkingInterval(settings: ResolvedSettings): number {
  * needed (the parsed request, the bytes after its head, our listener) is let go, so an idle
  * WebSocket keeps none of it.
  */
-class NodeUpgrade implements UpgradeContext {
+class NodeUpgrade implements Http1UpgradeContext {
   handshake: { readonly incoming: IncomingMessage; readonly head: Buffer } | null;
   #onError: ((error: Error) => void) | null;
 

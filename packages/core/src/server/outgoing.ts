@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { contentForWire, type HttpResponse } from '../http/response';
 import type { StreamingHttpResponse } from '../http/streaming-response';
 import type { Logger } from '../log';
@@ -14,10 +14,13 @@ function headerList(response: HttpResponse, bodyLength: number | null): string[]
 }
 
 /**
- * The headers as the plain object `writeHead` takes fastest (an array makes Node remove and re-append
+ * The headers as the plain object `writeHead` (and an HTTP/2 `respond`) takes fastest (an array makes Node remove and re-append
  * each header); several cookies become one `Set-Cookie` array, as Node expects.
  */
-function headerObject(response: HttpResponse, bodyLength: number | null): Record<string, string | string[]> {
+export function headerObject(
+  response: HttpResponse,
+  bodyLength: number | null,
+): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = response.headers.toObject();
   if (response.cookies.size > 0) headers['Set-Cookie'] = [...response.cookies.values()];
   if (bodyLength !== null && !response.headers.has('content-length'))
@@ -25,7 +28,8 @@ function headerObject(response: HttpResponse, bodyLength: number | null): Record
   return headers;
 }
 
-function statusHasBody(status: number): boolean {
+/** Whether a response with `status` carries a body (never for 1xx, 204 and 304). */
+export function statusHasBody(status: number): boolean {
   return !(status < 200 || status === 204 || status === 304);
 }
 
@@ -45,7 +49,7 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, logge
 function writeWhole(res: ServerResponse, response: HttpResponse, logger: Logger): void {
   if (response.streaming) {
     res.writeHead(response.statusCode, response.reasonPhrase, headerObject(response, null));
-    void streamBody(res, response as StreamingHttpResponse, logger);
+    void streamResponseBody(res, response as StreamingHttpResponse, logger);
     return;
   }
   if (!statusHasBody(response.statusCode)) {
@@ -108,8 +112,12 @@ function answerFailedWrite(res: ServerResponse, failed: HttpResponse, logger: Lo
   }
 }
 
-async function streamBody(
-  res: ServerResponse,
+/**
+ * Writes a streaming response's chunks as they come, waiting for `drain` (so a slow client holds the
+ * generator back), to an HTTP/1.1 response or an HTTP/2 stream; ends it, or destroys it on an error.
+ */
+export async function streamResponseBody(
+  res: Writable,
   response: StreamingHttpResponse,
   logger: Logger,
 ): Promise<void> {
@@ -137,7 +145,7 @@ async function streamBody(
   }
 }
 
-function drainedOrClosed(res: ServerResponse): Promise<void> {
+function drainedOrClosed(res: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);
@@ -197,7 +205,7 @@ function rawMessage(response: HttpResponse): Buffer {
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 
-function bareBody(status: number): string {
+export function bareBody(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? 'Error'}\n`;
 }
 

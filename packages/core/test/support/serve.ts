@@ -1,5 +1,5 @@
 import { createApp, type Application, type Logger, type Settings } from '@manouche/core';
-import { LiveServer } from '@manouche/testing';
+import { LiveServer, type LiveServerOptions } from '@manouche/testing';
 
 type Level = 'info' | 'warn' | 'error';
 
@@ -42,10 +42,13 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Creates the application for `settings` (with a {@link MemoryLogger}) and starts a `LiveServer` for it. */
-export async function serve(settings: Settings): Promise<Served> {
+/**
+ * Creates the application for `settings` (with a {@link MemoryLogger}) and starts a `LiveServer` for
+ * it (over TLS and/or HTTP/2 when `options` say so).
+ */
+export async function serve(settings: Settings, options: LiveServerOptions = {}): Promise<Served> {
   const { app, logger } = createLoggedApp(settings);
-  const server = await new LiveServer(app).start();
+  const server = await new LiveServer(app, options).start();
   const { url, wsUrl, port } = server;
   return { app, url, wsUrl, port, logger, close: () => server.stop() };
 }

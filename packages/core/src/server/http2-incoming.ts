@@ -1,0 +1,44 @@
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { HttpRequest, type Http2UpgradeContext } from '../http/request';
+import { splitTarget } from './incoming';
+
+/**
+ * Builds the `HttpRequest` for an HTTP/2 stream the same way `requestFromIncoming` does for an
+ * HTTP/1.1 message. The pseudo-headers never reach the request: `:method` and `:path` become the
+ * method, path and query, `:authority` the `Host` (RFC 9113 8.3.1: it replaces Host), and
+ * `:scheme`/`:protocol` are read by the server only. Node joins a cookie split across several
+ * `cookie` fields (RFC 9113 8.2.3) with `; `, so `COOKIES` sees one header as over HTTP/1.1.
+ *
+ * An extended CONNECT (`upgrade` given) reaches views as the `GET` an HTTP/1.1 handshake is.
+ */
+export function requestFromHttp2Stream(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  upgrade: Http2UpgradeContext | null,
+): HttpRequest {
+  const fields: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    if (name.charCodeAt(0) === COLON) continue;
+    const value = headers[name];
+    if (value !== undefined) fields[name] = value;
+  }
+  const authority = headers[':authority'];
+  if (authority !== undefined) fields.host = authority;
+  const { path, queryString } = splitTarget(headers[':path'] ?? '/');
+  const socket = stream.session?.socket;
+  return new HttpRequest({
+    method: upgrade === null ? headers[':method'] : 'GET',
+    path,
+    queryString,
+    headers: fields,
+    headersAreLowerCase: true,
+    scheme: (socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http',
+    remoteAddress: socket?.remoteAddress,
+    serverPort: socket?.localPort,
+    upgrade,
+    serverProtocol: 'HTTP/2.0',
+  });
+}
+
+const COLON = 0x3a;
