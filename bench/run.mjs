@@ -113,7 +113,12 @@ if (suite === 'equal') {
   entries = [
     { ...BARE, scenario: 'hello' },
     ...Object.keys(SCENARIOS).flatMap((scenario) =>
-      stacks.map((stack) => ({ ...stack, name: `${stack.name}: ${SCENARIOS[scenario].label}`, scenario })),
+      stacks.map((stack) => ({
+        ...stack,
+        name: `${stack.name}: ${SCENARIOS[scenario].label}`,
+        label: stack.name,
+        scenario,
+      })),
     ),
   ];
 } else {
@@ -221,7 +226,7 @@ const bare = samples.get(selected.find((entry) => entry.name === BARE.name)?.nam
 const rows = selected.map((entry) => {
   const runs = samples.get(entry.name);
   return {
-    name: entry.name,
+    name: entry.label ?? entry.name,
     framework: entry.framework,
     scenario: entry.scenario,
     cpu: median(runs.map((run) => run.cpu)),
@@ -272,7 +277,7 @@ const tables =
           title: `${scenario.label}, ${how}`,
           columns: COLUMNS,
           rows: rows.filter((row) => row.scenario === key),
-          chart: CHART,
+          chart: { x: 'cpu', y: 'name', label: 'server CPU per request (us, lower is better)' },
         }))
         .filter((table) => table.rows.length > 0);
 for (const table of tables) printTable(table);
