@@ -4,7 +4,7 @@
 //   stack: Django's default middleware in Manouche, the plugin equivalents in Fastify, and Django
 //          itself (gunicorn, daphne) when installed: hello, a session read, a CSRF-checked POST.
 // Usage:
-//   npm run build && node bench/run.mjs [--suite equal|stack] [--duration 5] [--connections 100]
+//   npm run build && node bench/run.mjs [--suite equal|stack] [--duration 5] [--warmup 1] [--connections 100]
 //                                       [--rounds 3] [--only name,name] [--baseline DIR] [--output FILE]
 // --baseline DIR: another built checkout of this repository (a git worktree of an older commit, say);
 // each Manouche server also runs from DIR's build, as "(baseline)", in the same rounds: before and
@@ -25,6 +25,7 @@ const { values } = parseArgs({
   options: {
     suite: { type: 'string', default: 'equal' },
     duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '100' },
     only: { type: 'string' },
     rounds: { type: 'string', default: '3' },
@@ -190,14 +191,12 @@ for (let round = 0; round < Number(values.rounds); round++) {
     try {
       const origin = `http://127.0.0.1:${port}`;
       const request = await requestFor(SCENARIOS[entry.scenario], origin);
-      const cpuBefore = await server.cpu();
       const { path, ...options } = request;
-      const result = await autocannon({
-        url: `${origin}${path}`,
-        ...options,
-        connections: Number(values.connections),
-        duration: Number(values.duration),
-      });
+      const load = { url: `${origin}${path}`, ...options, connections: Number(values.connections) };
+      // Unmeasured first: the JIT's compilations and the first connections' setup are not per request.
+      await autocannon({ ...load, duration: Number(values.warmup) });
+      const cpuBefore = await server.cpu();
+      const result = await autocannon({ ...load, duration: Number(values.duration) });
       const cpu = ((await server.cpu()) - cpuBefore) / result.requests.total;
       samples.get(entry.name).push({
         cpu,
@@ -255,7 +254,7 @@ const CHART = {
   label: 'CPU efficiency vs bare node:http (bare CPU / this CPU, higher is better)',
 };
 const how =
-  `${values.connections} connections, ${values.duration} s per server and round, ` +
+  `${values.connections} connections, ${values.duration} s per server and round after ${values.warmup} s of warm-up, ` +
   `median of ${values.rounds} round(s) run in alternating order`;
 if (suite === 'stack') {
   const versions = djangoVersions();
