@@ -7,6 +7,7 @@ import { format } from 'prettier';
 import { parse, View } from 'vega';
 import { compile } from 'vega-lite';
 import { formatCell, RESULTS_DIRECTORY } from './lib/results.mjs';
+import { checkTargets } from './lib/targets.mjs';
 
 const REPORT = new URL('RESULTS.md', import.meta.url);
 const CHARTS = new URL('charts/', RESULTS_DIRECTORY);
@@ -76,7 +77,7 @@ for (const document of documents) {
   parts.push('', `## ${document.title}`, '');
   parts.push(
     `Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu} (${machine.cores} cores), ` +
-      `Node ${machine.node}${machine.loadAverage ? `, load average ${machine.loadAverage[0]} at the start` : ''}. ` +
+      `Node ${machine.node}${machine.loadAverage ? `, 1-minute load average ${machine.loadAverage[0]} as it ended` : ''}. ` +
       `Command: \`${document.command}\` (\`${document.file}\`).`,
   );
   for (const note of document.notes ?? []) parts.push('', note);
@@ -90,6 +91,26 @@ for (const document of documents) {
     }
   }
 }
+const targets = checkTargets(new Map(documents.map((document) => [document.file, document])));
+const figure = (value, target) => (target.key === 'cpu' ? `${value.toFixed(1)} us` : `${value.toFixed(2)}x`);
+parts.splice(
+  4,
+  0,
+  '## Targets',
+  '',
+  'The targets set for these benchmarks, checked against the figures below (medians of the same run).',
+  '',
+  '| target | measured | bound | met | missed by |',
+  '| --- | ---: | ---: | --- | ---: |',
+  ...targets.map((target) =>
+    target.measured === null
+      ? `| ${target.label} | not measured | - | - | - |`
+      : `| ${target.label} | ${figure(target.measured, target)} | ${figure(target.bound, target)}${
+          target.below ? ' (Fastify)' : ''
+        } | ${target.met ? 'yes' : 'no'} | ${target.met ? '-' : `${(target.shortfall * 100).toFixed(0)}%`} |`,
+  ),
+  '',
+);
 if (others.length > 0) {
   parts.push('', '## Other result files', '', ...others.map((file) => `- \`results/${file}\` (raw JSON)`));
 }

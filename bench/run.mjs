@@ -263,7 +263,8 @@ if (suite === 'stack') {
       `Django ${versions.django} (Debian's packages; gunicorn ${versions.gunicorn}, daphne ${versions.daphne}, ` +
         `Channels ${versions.channels}). gunicorn runs one sync worker, to compare with one Node process; ` +
         'a sync worker closes the connection after every response, so its clients reconnect each time, ' +
-        'as they would against that deployment. Its CPU is read from /proc (10 ms ticks) over the ' +
+        'as they would against that deployment; autocannon, which keeps connections alive, finds some of ' +
+        "them reset (ECONNRESET): those are gunicorn's errors. Its CPU is read from /proc (10 ms ticks) over the " +
         'master and its worker.',
     );
   }

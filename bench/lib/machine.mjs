@@ -11,7 +11,7 @@ export function machine() {
     memoryGB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     date: new Date().toISOString(),
-    // The load before the run: a busy machine explains noisy req/s.
+    // The load when the results are written: a busy machine explains noisy figures.
     loadAverage: loadavg().map((value) => Number(value.toFixed(2))),
   };
 }
