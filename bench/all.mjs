@@ -1,7 +1,7 @@
 // The whole benchmark, one script after another (each alone on the machine), then bench/RESULTS.md:
 //   npm run bench [-- --quick] [-- --only run-equal,ws-idle]
 // Defaults take about 12 minutes on a 2-core machine; --quick (a smoke run: 1 s per server, one
-// round, 2,000 WebSockets) about 2. Each script writes bench/results/<name>.json; a script that fails
+// round, 2,000 WebSockets) about 2, and writes to bench/results-quick/ instead. Each script writes bench/results/<name>.json; a script that fails
 // is reported and the others still run, the report then keeping that script's previous file.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,10 @@ const STEPS = [
 ];
 
 const only = values.only?.split(',');
+// A smoke run's figures mean little: they go to bench/results-quick/ (ignored by git), not results/.
+const env = values.quick
+  ? { ...process.env, BENCH_RESULTS_DIR: fileURLToPath(new URL('results-quick/', import.meta.url)) }
+  : process.env;
 const failed = [];
 for (const step of STEPS) {
   if (only && step.name !== 'report' && !only.includes(step.name)) continue;
@@ -43,9 +47,7 @@ for (const step of STEPS) {
   const { status } = spawnSync(
     process.execPath,
     [fileURLToPath(new URL(step.script, import.meta.url)), ...args],
-    {
-      stdio: 'inherit',
-    },
+    { stdio: 'inherit', env },
   );
   console.error(
     `== ${step.name}: ${status === 0 ? 'done' : `FAILED (${status})`} in ${((Date.now() - started) / 1000).toFixed(0)} s`,

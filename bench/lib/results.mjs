@@ -14,10 +14,18 @@
 //     }]
 //   }
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { format } from 'prettier';
 import { machine } from './machine.mjs';
 
-export const RESULTS_DIRECTORY = new URL('../results/', import.meta.url);
+/**
+ * Where result files go: bench/results/, or BENCH_RESULTS_DIR when set (`npm run bench -- --quick`
+ * sets bench/results-quick/, so a smoke run leaves the committed results alone).
+ */
+export const RESULTS_DIRECTORY = process.env.BENCH_RESULTS_DIR
+  ? pathToFileURL(`${resolve(process.env.BENCH_RESULTS_DIR)}/`)
+  : new URL('../results/', import.meta.url);
 
 /** Writes `document` (with the machine added) to bench/results/<name>.json, or to `output` when given. */
 export async function writeResults(name, document, output) {
