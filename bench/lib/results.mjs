@@ -31,7 +31,9 @@ export const RESULTS_DIRECTORY = process.env.BENCH_RESULTS_DIR
 export async function writeResults(name, document, output) {
   mkdirSync(RESULTS_DIRECTORY, { recursive: true });
   const target = output ?? new URL(`${name}.json`, RESULTS_DIRECTORY);
-  const text = JSON.stringify({ ...document, machine: document.machine ?? machine() }, null, 2);
+  const where = document.machine ?? machine();
+  console.log(`\n${where.cpu} (${where.cores} cores), Node ${where.node}, ${where.date}`);
+  const text = JSON.stringify({ ...document, machine: where }, null, 2);
   // Formatted as the repository's `prettier --check` expects, so a fresh run keeps lint green.
   writeFileSync(target, await format(text, { parser: 'json' }));
   console.error(`wrote ${target instanceof URL ? target.pathname : target}`);
