@@ -44,7 +44,7 @@ for server in "${servers[@]}"; do
     none) run 'manouche, no middleware' manouche.mjs MIDDLEWARE_COUNT=0 ;;
     onion) run 'manouche, 5 MIDDLEWARE' manouche.mjs MIDDLEWARE_COUNT=5 MODE=MIDDLEWARE ;;
     legacy) run 'manouche, 5 MIDDLEWARE_CLASSES' manouche.mjs MIDDLEWARE_COUNT=5 MODE=MIDDLEWARE_CLASSES ;;
-    django) run 'manouche, Django default MIDDLEWARE' manouche-django-stack.mjs X=1 ;;
+    django) run 'manouche, Django default MIDDLEWARE' stack-manouche.mjs X=1 ;;
     *) echo "unknown server $server (bare none onion legacy django)" >&2; exit 2 ;;
   esac
 done

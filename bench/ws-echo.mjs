@@ -1,26 +1,29 @@
 // WebSocket echo benchmark: N clients, each sending a 1 KB message and waiting for its echo before
-// sending the next, for D seconds; reports echoed messages per second against a bare ws server.
-//   npm run build && node bench/ws-echo.mjs [--duration 10] [--clients 100] [--size 1024] [--rounds 3]
-import { fork } from 'node:child_process';
+// sending the next, for D seconds; reports echoed messages per second and server CPU per message
+// against a bare ws server, and against Django Channels under daphne when installed.
+//   npm run build && node bench/ws-echo.mjs [--duration 5] [--clients 100] [--size 1024] [--rounds 3]
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { cpuMicros } from './cpu.mjs';
+import { daphneServer, djangoSkipNote, djangoStart, djangoVersions } from './lib/django.mjs';
+import { startServer } from './lib/processes.mjs';
+import { printTable, writeResults } from './lib/results.mjs';
+import { basePort, median } from './lib/stats.mjs';
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '5' },
     clients: { type: 'string', default: '100' },
     size: { type: 'string', default: '1024' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
+    output: { type: 'string' },
   },
 });
 const duration = Number(values.duration) * 1000;
 const clients = Number(values.clients);
 const payload = 'x'.repeat(Number(values.size));
 
-async function load(url, child) {
+async function load(url, server) {
   const sockets = await Promise.all(
     Array.from({ length: clients }, () => {
       const socket = new WebSocket(url);
@@ -29,7 +32,7 @@ async function load(url, child) {
   );
   let echoed = 0;
   let running = true;
-  const cpuBefore = await cpuMicros(child);
+  const cpuBefore = await server.cpu();
   for (const socket of sockets) {
     socket.on('message', () => {
       echoed += 1;
@@ -39,57 +42,77 @@ async function load(url, child) {
   }
   await new Promise((resolve) => setTimeout(resolve, duration));
   running = false;
-  const cpu = ((await cpuMicros(child)) - cpuBefore) / echoed;
+  const cpu = ((await server.cpu()) - cpuBefore) / echoed;
   for (const socket of sockets) socket.terminate();
   return { rate: echoed / (duration / 1000), cpu };
 }
 
+const skip = djangoSkipNote();
 const SERVERS = [
-  { name: 'ws (bare)', script: 'ws-bare.mjs' },
-  { name: 'manouche acceptWebsocket view', script: 'ws-manouche.mjs' },
+  { name: 'ws (bare)', server: { script: 'ws-bare.mjs' } },
+  { name: 'manouche acceptWebsocket view', server: { script: 'ws-manouche.mjs' } },
+  ...(skip ? [] : [{ name: 'django channels consumer, daphne', server: djangoStart(daphneServer) }]),
 ];
 // Rounds interleave the servers; the median round is reported.
-const samples = new Map(SERVERS.map((server) => [server.name, []]));
-// A random base port below the ephemeral range (32768+) that the clients' own sockets use, so neither
-// those nor a run started right after another can hold it.
-let port = 20000 + Math.floor(Math.random() * 10000);
+const samples = new Map(SERVERS.map((entry) => [entry.name, []]));
+let port = basePort();
 for (let round = 0; round < Number(values.rounds); round++) {
-  // Every other round runs the servers in reverse order, so a drifting machine favours neither.
-  for (const server of round % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
+  // Every other round runs the servers in reverse order, so a drifting machine favours none.
+  for (const entry of round % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
     port += 1;
-    const child = fork(fileURLToPath(new URL(`./servers/${server.script}`, import.meta.url)), {
-      env: { ...process.env, PORT: String(port) },
-      stdio: 'inherit',
-    });
-    await once(child, 'message');
-    const { rate, cpu } = await load(`ws://127.0.0.1:${port}/`, child);
-    child.kill();
-    await once(child, 'exit');
-    samples.get(server.name).push({ rate, cpu });
-    console.error(`${server.name}: ${Math.round(rate)} messages/s`);
+    const server = await startServer(entry.server, port);
+    try {
+      const { rate, cpu } = await load(`ws://127.0.0.1:${port}/`, server);
+      samples.get(entry.name).push({ rate, cpu });
+      console.error(`${entry.name}: ${Math.round(rate)} messages/s, ${cpu.toFixed(1)} us CPU/message`);
+    } finally {
+      await server.stop();
+    }
   }
 }
-const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const bare = samples.get(SERVERS[0].name);
 // The ratio is the median of each round's ratio (both servers measured minutes apart at most).
-const results = SERVERS.map((server) => {
-  const runs = samples.get(server.name);
+const rows = SERVERS.map((entry) => {
+  const runs = samples.get(entry.name);
   return {
-    name: server.name,
-    rate: median(runs.map((run) => run.rate)),
-    ratio: median(runs.map((run, round) => run.rate / bare[round].rate)),
+    name: entry.name,
     cpu: median(runs.map((run) => run.cpu)),
     cpuRatio: median(runs.map((run, round) => bare[round].cpu / run.cpu)),
+    rate: median(runs.map((run) => run.rate)),
+    rateRatio: median(runs.map((run, round) => run.rate / bare[round].rate)),
   };
 });
-console.log(
-  `\nEcho, ${clients} clients, ${values.size}-byte text messages, ${values.duration} s each, ` +
-    `median of ${values.rounds} round(s), Node ${process.version}\n`,
+const table = {
+  title:
+    `Echo, ${clients} clients, ${values.size}-byte text messages, ${values.duration} s per server and round, ` +
+    `median of ${values.rounds} round(s)`,
+  columns: [
+    { key: 'name', label: 'server' },
+    { key: 'cpu', label: 'server CPU per message (us)', digits: 1 },
+    { key: 'cpuRatio', label: 'CPU efficiency vs bare ws', digits: 2, suffix: 'x' },
+    { key: 'rate', label: 'messages/s' },
+    { key: 'rateRatio', label: 'messages/s vs bare ws', digits: 2, suffix: 'x' },
+  ],
+  rows,
+  chart: { x: 'cpuRatio', y: 'name', label: 'CPU efficiency vs bare ws (higher is better)' },
+};
+printTable(table);
+const versions = djangoVersions();
+await writeResults(
+  'ws-echo',
+  {
+    title: 'WebSocket: echo',
+    order: 30,
+    command: `node bench/ws-echo.mjs --duration ${values.duration} --rounds ${values.rounds}`,
+    notes: [
+      'Each client sends a message and waits for its echo before sending the next. The Manouche view ' +
+        'runs behind five pass-through middleware and WebSocketMiddleware and echoes with ' +
+        '`for await (const message of request.websocket) ws.send(message)`.',
+      skip ??
+        `The Channels peer is an AsyncWebsocketConsumer echoing under daphne ${versions.daphne} ` +
+          `(Django ${versions.django}, Channels ${versions.channels}); its CPU is read from /proc, in 10 ms ticks.`,
+    ],
+    tables: [table],
+  },
+  values.output,
 );
-console.log('| server | messages/s | vs bare ws | server CPU per message (us) | CPU efficiency vs bare |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
-for (const r of results) {
-  console.log(
-    `| ${r.name} | ${Math.round(r.rate)} | ${r.ratio.toFixed(2)}x | ${r.cpu.toFixed(1)} | ${r.cpuRatio.toFixed(2)}x |`,
-  );
-}

@@ -37,6 +37,5 @@ const app = createApp({
   ],
   [mode]: layers,
 });
-process.on('SIGINT', () => process.exit(0));
 await app.listen(Number(process.env.PORT), '127.0.0.1');
 process.send?.('ready');
