@@ -4,7 +4,8 @@
 # Each server is warmed up (the JIT settles). Every batch of requests also carries a fixed cost (the
 # load generator's new connections, callgrind's own dump), large next to one request; so two batches
 # are counted, N and 5N requests, and the difference divided by 4N is the cost of one more request.
-#   bash bench/instructions.sh [N=2000] [server...]   servers: bare none onion legacy django (default: all)
+#   bash bench/instructions.sh [N=2000] [server...]   servers: bare none onion legacy django mw:Name,Name
+#   (default: all but mw:, which runs manouche-middleware.mjs with the named @manouche/core middleware)
 set -euo pipefail
 cd "$(dirname "$0")"
 node ../scripts/ensure-installed.mjs .
@@ -45,6 +46,7 @@ for server in "${servers[@]}"; do
     onion) run 'manouche, 5 MIDDLEWARE' manouche.mjs MIDDLEWARE_COUNT=5 MODE=MIDDLEWARE ;;
     legacy) run 'manouche, 5 MIDDLEWARE_CLASSES' manouche.mjs MIDDLEWARE_COUNT=5 MODE=MIDDLEWARE_CLASSES ;;
     django) run 'manouche, Django default MIDDLEWARE' stack-manouche.mjs X=1 ;;
-    *) echo "unknown server $server (bare none onion legacy django)" >&2; exit 2 ;;
+    mw:*) run "manouche, ${server#mw:}" manouche-middleware.mjs "MIDDLEWARE_NAMES=${server#mw:}" ;;
+    *) echo "unknown server $server (bare none onion legacy django mw:Name,Name)" >&2; exit 2 ;;
   esac
 done
