@@ -1,3 +1,4 @@
+import { bindEventStream } from '../http/event-stream';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { Resolution, UrlResolver } from '../urls/resolver';
@@ -61,6 +62,7 @@ export function createViewLayer(
       response = yield* offerToExceptionHooks(hooks, request, error);
     }
     if (response == null) throw missingResponse(`The view ${viewName(match.view)}`, response);
+    bindEventStream(request, response);
     return yield* templateSteps(request, response);
   }
 
@@ -95,8 +97,10 @@ export function createViewLayer(
         }),
       );
     }
-    if (result != null && !isPromiseLike(result) && !isRenderable(result as HttpResponse))
+    if (result != null && !isPromiseLike(result) && !isRenderable(result as HttpResponse)) {
+      bindEventStream(request, result as HttpResponse);
       return result as HttpResponse;
+    }
     return runSteps(responseSteps(request, match, () => result));
   };
 }
