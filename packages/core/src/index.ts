@@ -68,7 +68,7 @@ export { QueryDict } from './http/query-dict';
 export { RequestHeaders, ResponseHeaders, type HeadersInit, type RawHeaderValue } from './http/headers';
 export type { CookieOptions } from './http/cookies';
 export { InMemoryUploadedFile, TemporaryUploadedFile, UploadedFile } from './http/uploaded-file';
-export type { WebSocketConnection } from './http/websocket-connection';
+export type { WebSocketConnection, WebSocketTransport } from './http/websocket-connection';
 export { isHostAllowed, splitDomainPort } from './http/hosts';
 export type { MediaRange } from './http/accept';
 export { urlHasAllowedHostAndScheme } from './http/safe-url';

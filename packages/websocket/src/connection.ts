@@ -261,6 +261,11 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     return this.#closeCode;
   }
 
+  /** A WebSocket over HTTP/1.1 (an `Upgrade` on its own connection). */
+  get transport(): 'http/1.1' {
+    return 'http/1.1';
+  }
+
   get closeReason(): string {
     return this.#closeReason;
   }

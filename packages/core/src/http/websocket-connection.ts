@@ -1,4 +1,11 @@
 /**
+ * How a connection reaches its peer: a WebSocket over HTTP/1.1 or HTTP/2 (RFC 8441), or one of the
+ * fallbacks a WebSocket view may offer to a client that can't open one (Server-Sent Events with
+ * POSTs, or long polling with POSTs).
+ */
+export type WebSocketTransport = 'http/1.1' | 'h2' | 'sse' | 'longpoll';
+
+/**
  * The shape of `request.websocket` (dwebsocket's API). `@manouche/websocket` provides the
  * implementation; core only names the type so `HttpRequest` can carry it.
  */
@@ -25,6 +32,8 @@ export interface WebSocketConnection extends AsyncIterable<string | Buffer> {
   /** The close code once closed, else `null`. */
   readonly closeCode: number | null;
   readonly closeReason: string;
+  /** How the connection reaches its peer (`'sse'` and `'longpoll'` for the fallbacks). */
+  readonly transport: WebSocketTransport;
   /** Resolves once the connection has closed. */
   readonly ended: Promise<void>;
 }
