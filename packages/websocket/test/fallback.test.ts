@@ -153,7 +153,7 @@ describe.each(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const)('fallback transport
     const stream = await openEvents(`${served.url}/echo/?_transport=sse&_protocols=echo.v1`);
     expect(stream.response.headers['content-type']).toBe('text/event-stream');
     const open = await stream.next();
-    expect(open.event).toBe('open');
+    expect(open.event).toBe('connected');
     const { id, protocol } = JSON.parse(open.data) as { id: string; protocol: string };
     expect(id).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(protocol).toBe('echo.v1');
@@ -243,7 +243,7 @@ describe.each(['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const)('fallback transport
     const target = `${served.url}/echo/?_transport=sse&_connection=${id}`;
     await post(`${target}&_seq=1`, 'while away');
     const again = await openEvents(target, { 'Last-Event-ID': '1' });
-    expect((await again.next()).event).toBe('open');
+    expect((await again.next()).event).toBe('connected');
     expect(await again.next()).toEqual({ event: 'message', data: 'while away', id: '2' });
     await post(`${target}&_close=1000`, '');
     expect((await again.next()).event).toBe('close');

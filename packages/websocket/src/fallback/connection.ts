@@ -223,7 +223,7 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
   }
 
   /**
-   * The connection's events for an event stream, from the message after `last` (the open event first).
+   * The connection's events for an event stream, from the message after `last` (the `connected` event first).
    * A newer stream or poll replaces this one, which then ends; so does the close event.
    */
   stream(last: number | null): AsyncIterable<ServerSentEvent> {
@@ -242,7 +242,7 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
         if (slot === null) {
           slot = this.#attach(wakeStream);
           const open = { id: this.id, protocol: this.protocol };
-          return { done: false, value: { event: StreamEvent.OPEN, data: JSON.stringify(open) } };
+          return { done: false, value: { event: StreamEvent.CONNECTED, data: JSON.stringify(open) } };
         }
         for (;;) {
           if (over || !this.#isCurrent(slot)) {

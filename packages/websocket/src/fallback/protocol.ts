@@ -30,7 +30,8 @@ export const Param = {
 } as const;
 
 /** Event types of the stream besides plain text messages (the default `message` type). */
-export const StreamEvent = { OPEN: 'open', BINARY: 'binary', CLOSE: 'close' } as const;
+// Not `open`: EventSource fires its own `open` event when the stream starts.
+export const StreamEvent = { CONNECTED: 'connected', BINARY: 'binary', CLOSE: 'close' } as const;
 
 /** A message in a long-poll answer: text as `text`, binary as base64 in `binary`. */
 export type PolledMessage = { seq: number; text: string } | { seq: number; binary: string };
