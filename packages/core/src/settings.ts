@@ -91,6 +91,8 @@ export interface Settings {
    * touched is closed with 1001.
    */
   WEBSOCKET_FALLBACK_IDLE_TIMEOUT?: number;
+  /** Most fallback connections (SSE or long polling) open at once per application; past it: 503. */
+  WEBSOCKET_FALLBACK_MAX_CONNECTIONS?: number;
   /** ms between comment heartbeats on a quiet `EventStreamResponse`; 0: none. */
   EVENT_STREAM_HEARTBEAT_INTERVAL?: number;
   /** Bytes of events that may wait for an event-stream client that reads slowly; past it the stream ends. */
@@ -437,6 +439,11 @@ const SPECS = {
     default: 30_000,
     check: isPositiveInteger,
     expected: 'a positive integer (ms)',
+  },
+  WEBSOCKET_FALLBACK_MAX_CONNECTIONS: {
+    default: 10_000,
+    check: isPositiveInteger,
+    expected: 'a positive integer',
   },
   EVENT_STREAM_HEARTBEAT_INTERVAL: {
     default: 15_000,

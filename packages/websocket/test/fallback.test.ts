@@ -328,6 +328,25 @@ describe('fallback limits', () => {
     }
   });
 
+  it('answers 503 past WEBSOCKET_FALLBACK_MAX_CONNECTIONS open connections, with one warning', async () => {
+    const hold = acceptWebsocket({ fallback: ['longpoll'] })(async (request: HttpRequest) => {
+      await request.websocket!.ended;
+    });
+    const served = await serve({
+      MIDDLEWARE: [],
+      WEBSOCKET_FALLBACK_MAX_CONNECTIONS: 2,
+      ROOT_URLCONF: [path('hold/', hold)],
+    });
+    try {
+      for (const expected of [200, 200, 503])
+        expect((await fetch(`${served.url}/hold/?_transport=longpoll`)).status).toBe(expected);
+      expect(served.logger.at('warn').filter((line) => line.includes('MAX_CONNECTIONS'))).toHaveLength(1);
+      expect(countFallbackConnections(served.app)).toBe(2);
+    } finally {
+      await served.close();
+    }
+  });
+
   it('refuses an unknown fallback name when the view is decorated', () => {
     expect(() =>
       acceptWebsocket({ fallback: ['carrier-pigeon' as 'sse'] })(() => new HttpResponse('')),

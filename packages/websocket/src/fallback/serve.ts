@@ -114,6 +114,15 @@ async function open(
   const origin = request.headers.get('Origin');
   if (origin !== null && !isOriginAllowed(origin, request, app.settings))
     return refuse(request, Status.FORBIDDEN, `Origin ${origin} is not allowed`);
+  if (registry.connections.size >= app.settings.WEBSOCKET_FALLBACK_MAX_CONNECTIONS) {
+    const response = refuse(
+      request,
+      Status.SERVICE_UNAVAILABLE,
+      `WEBSOCKET_FALLBACK_MAX_CONNECTIONS (${app.settings.WEBSOCKET_FALLBACK_MAX_CONNECTIONS}) are open`,
+    );
+    response.headers.set('Retry-After', '5');
+    return response;
+  }
   const id = randomBytes(CONNECTION_ID_BYTES).toString('base64url');
   const protocol = protocols.find((candidate) => asked.protocols.includes(candidate)) ?? '';
   const context: FallbackContext = {
