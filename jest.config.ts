@@ -11,7 +11,7 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
   },
   moduleNameMapper: {
-    '^@manouche/(core|websocket|testing)$': '<rootDir>/packages/$1/src',
+    '^@manouche/(core|websocket|testing|client)$': '<rootDir>/packages/$1/src',
   },
   testTimeout: 15000,
 };

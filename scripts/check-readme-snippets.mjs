@@ -15,6 +15,7 @@ const DEFAULT_READMES = [
   'packages/core/README.md',
   'packages/websocket/README.md',
   'packages/testing/README.md',
+  'packages/client/README.md',
   'examples/blog/README.md',
 ];
 // Inside node_modules/.cache: ignored by git, eslint, prettier and jest alike.
@@ -73,6 +74,7 @@ const options = {
     '@manouche/core': ['packages/core/src'],
     '@manouche/websocket': ['packages/websocket/src'],
     '@manouche/testing': ['packages/testing/src'],
+    '@manouche/client': ['packages/client/src'],
   },
 };
 const program = ts.createProgram([...origins.keys(), prelude], options);

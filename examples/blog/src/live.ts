@@ -1,7 +1,10 @@
 import { randomInt } from 'node:crypto';
-import type { WebSocketConnection } from '@manouche/core';
-import type { ChannelLayer } from '@manouche/websocket';
+import type { ServerSentEvent, WebSocketConnection } from '@manouche/core';
+import type { ChannelLayer, GroupMember } from '@manouche/websocket';
 import type { Comment } from './models';
+
+/** Comments one event stream may have waiting before it is ended (the browser then resumes). */
+export const FEED_CAPACITY = 100;
 
 /**
  * Live comments: each post's open comment sockets form a group of the application's channel layer,
@@ -29,6 +32,37 @@ export class CommentHub {
   }
 
   /**
+   * The comments of `postId` as Server-Sent Events (data: the comment's JSON, id: its id): first those
+   * after `since` (`backlog` reads them), then each new one. Joins the post's group first and then
+   * reads the backlog, so none is missed in between; a comment seen twice that way is sent once.
+   */
+  events(
+    postId: number,
+    since: number,
+    backlog: (after: number) => Comment[],
+  ): AsyncIterable<ServerSentEvent> {
+    const layer = this.#layer;
+    const group = groupOf(postId);
+    return {
+      [Symbol.asyncIterator]: () => {
+        const feed = new CommentFeed(since);
+        const joined = layer.groupAdd(group, feed).then(() => feed.prepend(backlog(since)));
+        return {
+          next: async () => {
+            await joined;
+            return feed.next();
+          },
+          return: async () => {
+            feed.end();
+            await layer.groupDiscard(group, feed).catch(() => undefined);
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
+  }
+
+  /**
    * Pushes the comment; a layer that can't deliver (Redis down, or its `publishCapacity` reached)
    * costs the push, never the request. Not awaited: the request answers without waiting for Redis,
    * and what may pile up meanwhile is bounded by the layer (`publishCapacity`) and by each socket
@@ -36,6 +70,67 @@ export class CommentHub {
    */
   publish(comment: Comment): void {
     this.#layer.groupSend(groupOf(comment.post_id), JSON.stringify(comment)).catch(() => undefined);
+  }
+}
+
+/**
+ * One event stream's membership of a post's group: what the group sends waits here until the stream
+ * takes it (at once, normally: `EventStreamResponse` reads as fast as it can and bounds what waits for
+ * the browser). Past {@link FEED_CAPACITY} comments waiting, the feed ends; the browser reconnects
+ * with `Last-Event-ID` and gets the ones it missed from the database.
+ */
+class CommentFeed implements GroupMember {
+  readonly ended: Promise<void>;
+  #finish: () => void = () => undefined;
+  #queue: Comment[] = [];
+  #wake: (() => void) | null = null;
+  #lastId: number;
+  #over = false;
+
+  constructor(since: number) {
+    this.#lastId = since;
+    this.ended = new Promise((resolve) => (this.#finish = resolve));
+  }
+
+  send(data: string | Buffer): Promise<void> {
+    if (this.#over || typeof data !== 'string') return Promise.resolve();
+    if (this.#queue.length >= FEED_CAPACITY) {
+      this.end();
+      return Promise.resolve();
+    }
+    this.#queue.push(JSON.parse(data) as Comment);
+    this.#wakeUp();
+    return Promise.resolve();
+  }
+
+  /** The backlog goes before whatever the group sent meanwhile. */
+  prepend(comments: Comment[]): void {
+    this.#queue.unshift(...comments);
+  }
+
+  async next(): Promise<IteratorResult<ServerSentEvent>> {
+    for (;;) {
+      const comment = this.#queue.shift();
+      if (comment !== undefined) {
+        if (comment.id <= this.#lastId) continue;
+        this.#lastId = comment.id;
+        return { done: false, value: { data: JSON.stringify(comment), id: comment.id } };
+      }
+      if (this.#over) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  end(): void {
+    this.#over = true;
+    this.#wakeUp();
+    this.#finish();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
   }
 }
 

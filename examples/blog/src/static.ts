@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
+import { dirname, extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import {
   Http404,
   HttpResponse,
@@ -12,6 +12,9 @@ import {
 
 /** The blog's static files: `examples/blog/static`, next to `src` and `dist`. */
 export const STATIC_ROOT = resolve(__dirname, '..', 'static');
+
+/** `@manouche/client`'s build (`dist/`), an ES module the post page imports. */
+export const CLIENT_ROOT = join(dirname(require.resolve('@manouche/client/package.json')), 'dist');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

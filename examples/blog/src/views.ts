@@ -1,6 +1,7 @@
 import {
   authenticate,
   BadRequest,
+  EventStreamResponse,
   getMessages,
   getToken,
   Http404,
@@ -25,7 +26,7 @@ import {
 import { acceptWebsocket, requireWebsocket } from '@manouche/websocket';
 import type { Blog } from './blog';
 import { LIMITS, type Comment, type Post } from './models';
-import { serveStatic } from './static';
+import { CLIENT_ROOT, serveStatic } from './static';
 
 /** Posts per page on the list. */
 export const PAGE_SIZE = 5;
@@ -70,6 +71,18 @@ function sinceParam(request: HttpRequest): number {
   if (raw === null || raw === '') return 0;
   if (!/^\d{1,15}$/.test(raw)) throw new BadRequest('since must be a comment id');
   return Number(raw);
+}
+
+/** Whether the client asks for an event stream (an `EventSource`) rather than JSON. */
+function wantsEventStream(request: HttpRequest): boolean {
+  return request.getPreferredType(['application/json', 'text/event-stream']) === 'text/event-stream';
+}
+
+/** Where an event stream starts: `Last-Event-ID` (a reconnecting `EventSource`), else `?since=`. */
+function eventStreamStart(request: HttpRequest): number {
+  const lastEventId = request.headers.get('Last-Event-ID');
+  if (lastEventId !== null && /^\d{1,15}$/.test(lastEventId)) return Number(lastEventId);
+  return sinceParam(request);
 }
 
 /** The blog's URL conf, its views bound to `blog`. */
@@ -174,14 +187,25 @@ export function blogUrls(blog: Blog): UrlConf {
   });
 
   /**
-   * The comments of a post, three ways: a plain GET answers JSON (`?since=<id>` only newer ones, for
-   * polling), a POST adds one (JSON in, JSON out, CSRF header required), and a WebSocket gets every new
-   * comment pushed as JSON (with `?since=<id>`, first the ones it missed).
+   * The comments of a post: a plain GET answers JSON (`?since=<id>` only newer ones); a GET that
+   * accepts `text/event-stream` gets an event stream (one event per new comment, its id the comment's,
+   * the missed ones first after `Last-Event-ID` or `?since=`); a POST adds one (JSON in, JSON out, CSRF
+   * header required); and a WebSocket, or its fallbacks for browsers that can't open one (SSE or long
+   * polling, through `@manouche/client`), gets every new comment pushed as JSON.
    */
-  const comments = acceptWebsocket(async (request: HttpRequest, { id }: { id: number }) => {
+  const comments = acceptWebsocket({ fallback: ['sse', 'longpoll'] })(async (
+    request: HttpRequest,
+    { id }: { id: number },
+  ) => {
     const ws = request.websocket;
     if (ws !== null) return streamComments(ws, id, request);
     const post = getPostOr404(id);
+    if (request.method === 'GET' && wantsEventStream(request)) {
+      const since = eventStreamStart(request);
+      return new EventStreamResponse(
+        blog.comments.events(post.id, since, (after) => models.listComments(post.id, after)),
+      );
+    }
     if (request.method === 'GET' || request.method === 'HEAD') {
       return new JsonResponse(models.listComments(post.id, sinceParam(request)), {
         headers: { 'Cache-Control': 'no-store' },
@@ -223,7 +247,10 @@ export function blogUrls(blog: Blog): UrlConf {
    * A chat room per post: messages go to everyone in it (on every server process, through the channel
    * layer), with the room's presence list (every process's readers) on join/leave.
    */
-  const chat = requireWebsocket(async (request: HttpRequest, { id }: { id: number }) => {
+  const chat = requireWebsocket({ fallback: ['sse', 'longpoll'] })(async (
+    request: HttpRequest,
+    { id }: { id: number },
+  ) => {
     const ws = request.websocket!;
     if (models.getPost(id) === null) return ws.close(CLOSE_NO_SUCH_POST, 'no such post');
     const name = request.user.isAuthenticated ? request.user.username : blog.chat.guestName();
@@ -280,6 +307,8 @@ export function blogUrls(blog: Blog): UrlConf {
     path('posts/<int:id>/chat/', chat, { name: 'post-chat' }),
     path('login/', loginView, { name: 'login' }),
     path('logout/', logoutView, { name: 'logout' }),
+    // @manouche/client's browser build, served as it ships (no copy to keep in step).
+    path('static/client/<path:file>', serveStatic(CLIENT_ROOT), { name: 'static-client' }),
     path('static/<path:file>', serveStatic(), { name: 'static' }),
   ];
 }

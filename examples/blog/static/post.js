@@ -1,62 +1,58 @@
-// The post page's live parts: comments pushed over a WebSocket (polling `?since=` every 500 ms when
-// the WebSocket can't open or has closed), the comment form posted with fetch, and the chat room.
-(function () {
-  'use strict';
+// The post page's live parts: comments pushed as they are added and the chat room, both through
+// @manouche/client (a WebSocket, else Server-Sent Events, else long polling, reconnecting by itself),
+// and the comment form posted with fetch.
+import { connect } from '/static/client/index.js';
 
-  var root = document.getElementById('post');
-  if (!root) return;
+const root = document.getElementById('post');
+if (root) start(root);
 
-  var POLL_INTERVAL = 500;
-  var STATES = ['connecting', 'open', 'closing', 'closed'];
-  var commentsUrl = root.getAttribute('data-comments-url');
-  var chatUrl = root.getAttribute('data-chat-url');
-  var lastId = Number(root.getAttribute('data-last-comment-id')) || 0;
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var csrfToken = csrfMeta ? csrfMeta.getAttribute('content') : '';
+function start(root) {
+  const commentsUrl = root.getAttribute('data-comments-url');
+  const chatUrl = root.getAttribute('data-chat-url');
+  let lastId = Number(root.getAttribute('data-last-comment-id')) || 0;
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrfToken = csrfMeta ? csrfMeta.getAttribute('content') : '';
+  // The fallbacks POST what the page sends: the CSRF token goes with them, as with any fetch POST.
+  const options = { headers: { 'X-CSRFToken': csrfToken } };
 
-  var stateEl = document.getElementById('connection-state');
-  var list = document.getElementById('comments');
-  var empty = document.getElementById('no-comments');
-  var seen = new Set();
-  Array.prototype.forEach.call(list.querySelectorAll('li[data-id]'), function (li) {
-    seen.add(Number(li.getAttribute('data-id')));
-  });
+  const stateEl = document.getElementById('connection-state');
+  const list = document.getElementById('comments');
+  const empty = document.getElementById('no-comments');
+  const seen = new Set();
+  list.querySelectorAll('li[data-id]').forEach((li) => seen.add(Number(li.getAttribute('data-id'))));
 
-  function socketUrl(path) {
-    return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path;
-  }
-
-  function showState(readyState, transport) {
-    var name = STATES[readyState] || 'closed';
-    stateEl.textContent = transport === 'polling' ? name + ' (polling every 500 ms)' : name;
-    stateEl.setAttribute('data-state', name);
-    stateEl.setAttribute('data-transport', transport);
+  // "open (websocket)", "connecting (sse)"...: the state, and the transport it is (or was) on.
+  function showState(state, transport) {
+    stateEl.textContent = transport ? `${state} (${transport})` : state;
+    stateEl.setAttribute('data-state', state);
+    stateEl.setAttribute('data-transport', transport || '');
   }
 
   function formatTime(iso) {
-    var match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso || '');
-    return match ? match[1] + ' ' + match[2] + ' UTC' : iso;
+    const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso || '');
+    return match ? `${match[1]} ${match[2]} UTC` : iso;
   }
 
   function el(tag, className, text) {
-    var node = document.createElement(tag);
+    const node = document.createElement(tag);
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
   }
 
-  // Shows a comment once, whichever way it came (push, poll, or our own POST's answer).
+  // Shows a comment once, whichever way it came (pushed, sent again after a reconnection, or our own
+  // POST's answer).
   function renderComment(comment) {
     if (!comment || typeof comment.id !== 'number' || seen.has(comment.id)) return;
     seen.add(comment.id);
     if (comment.id > lastId) lastId = comment.id;
-    var li = el('li', 'comment');
-    li.id = 'comment-' + comment.id;
+    const li = el('li', 'comment');
+    li.id = `comment-${comment.id}`;
     li.setAttribute('data-id', String(comment.id));
-    var meta = el('p', 'meta');
+    const meta = el('p', 'meta');
     meta.appendChild(el('strong', 'author', comment.author));
     meta.appendChild(document.createTextNode(' · '));
-    var time = el('time', '', formatTime(comment.created_at));
+    const time = el('time', '', formatTime(comment.created_at));
     time.setAttribute('datetime', comment.created_at);
     meta.appendChild(time);
     li.appendChild(meta);
@@ -66,83 +62,27 @@
     if (empty) empty.hidden = true;
   }
 
-  // Polling: the fallback while no WebSocket is open.
-  var pollTimer = null;
-  var pollInFlight = false;
-
-  function poll() {
-    if (pollInFlight) return;
-    pollInFlight = true;
-    fetch(commentsUrl + '?since=' + lastId, {
-      headers: { Accept: 'application/json' },
-      credentials: 'same-origin',
-    })
-      .then(function (response) {
-        return response.ok ? response.json() : [];
-      })
-      .then(function (comments) {
-        comments.forEach(renderComment);
-      })
-      .catch(function () {})
-      .then(function () {
-        pollInFlight = false;
-      });
-  }
-
-  function startPolling() {
-    if (pollTimer !== null) return;
-    poll();
-    pollTimer = setInterval(poll, POLL_INTERVAL);
-  }
-
-  function stopPolling() {
-    if (pollTimer === null) return;
-    clearInterval(pollTimer);
-    pollTimer = null;
-  }
-
-  // The WebSocket, reopened with a growing delay (1 s, 2 s, 4 s... 15 s at most) after it closes.
-  var retryDelay = 1000;
-
-  function connectComments() {
-    var ws;
+  // Live comments. The URL is a function: each reconnection asks for the comments after the last one
+  // shown, so a restart of the server loses none (and renderComment shows none twice).
+  const comments = connect(() => `${commentsUrl}?since=${lastId}`, options);
+  showState('connecting', '');
+  comments.onopen = () => showState('open', comments.transport);
+  comments.onmessage = (event) => {
     try {
-      ws = new WebSocket(socketUrl(commentsUrl + '?since=' + lastId));
-    } catch (error) {
-      showState(3, 'polling');
-      startPolling();
-      setTimeout(connectComments, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 15000);
-      return;
+      renderComment(JSON.parse(event.data));
+    } catch {
+      // not a comment
     }
-    showState(ws.readyState, pollTimer === null ? 'websocket' : 'polling');
-    ws.onopen = function () {
-      retryDelay = 1000;
-      stopPolling();
-      showState(ws.readyState, 'websocket');
-    };
-    ws.onmessage = function (event) {
-      try {
-        renderComment(JSON.parse(event.data));
-      } catch (error) {
-        // not a comment
-      }
-    };
-    ws.onclose = function () {
-      showState(3, 'polling');
-      startPolling();
-      setTimeout(connectComments, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 15000);
-    };
-  }
+  };
+  comments.onclose = (event) => showState(event.willReconnect ? 'connecting' : 'closed', comments.transport);
 
   // The comment form: posted with fetch and the X-CSRFToken header; a plain form POST without JS.
-  var form = document.getElementById('comment-form');
-  var bodyField = document.getElementById('comment-body');
-  var errorEl = document.getElementById('comment-error');
-  form.addEventListener('submit', function (event) {
+  const form = document.getElementById('comment-form');
+  const bodyField = document.getElementById('comment-body');
+  const errorEl = document.getElementById('comment-error');
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
-    var data = new URLSearchParams(new FormData(form));
+    const data = new URLSearchParams(new FormData(form));
     errorEl.hidden = true;
     fetch(commentsUrl, {
       method: 'POST',
@@ -150,87 +90,68 @@
       body: data,
       credentials: 'same-origin',
     })
-      .then(function (response) {
-        return response.json().then(function (payload) {
+      .then((response) =>
+        response.json().then((payload) => {
           if (response.status === 201) {
             renderComment(payload);
             bodyField.value = '';
           } else {
-            var errors = (payload && payload.errors) || {};
+            const errors = (payload && payload.errors) || {};
             errorEl.textContent =
-              errors.body || errors.author || 'The comment was not accepted (' + response.status + ').';
+              errors.body || errors.author || `The comment was not accepted (${response.status}).`;
             errorEl.hidden = false;
           }
-        });
-      })
-      .catch(function () {
+        }),
+      )
+      .catch(() => {
         errorEl.textContent = 'The comment could not be sent; try again.';
         errorEl.hidden = false;
       });
   });
 
   // The chat room: messages to everyone on this post, and who is online.
-  var chatState = document.getElementById('chat-state');
-  var presence = document.getElementById('chat-presence');
-  var messages = document.getElementById('chat-messages');
-  var chatForm = document.getElementById('chat-form');
-  var chatInput = document.getElementById('chat-input');
-  var chatSocket = null;
-  var chatRetry = 1000;
-  var me = '';
+  const chatState = document.getElementById('chat-state');
+  const presence = document.getElementById('chat-presence');
+  const messages = document.getElementById('chat-messages');
+  const chatForm = document.getElementById('chat-form');
+  const chatInput = document.getElementById('chat-input');
+  let me = '';
 
-  function connectChat() {
+  const chat = connect(chatUrl, options);
+  chat.onopen = () => {
+    chatState.textContent = `open (${chat.transport})`;
+  };
+  chat.onmessage = (event) => {
+    let data;
     try {
-      chatSocket = new WebSocket(socketUrl(chatUrl));
-    } catch (error) {
-      chatState.textContent = 'unavailable';
+      data = JSON.parse(event.data);
+    } catch {
       return;
     }
-    var ws = chatSocket;
-    chatState.textContent = 'connecting';
-    ws.onopen = function () {
-      chatRetry = 1000;
-      chatState.textContent = 'open';
-    };
-    ws.onmessage = function (event) {
-      var data;
-      try {
-        data = JSON.parse(event.data);
-      } catch (error) {
-        return;
-      }
-      if (data.type === 'welcome') {
-        me = data.you;
-        chatState.textContent = 'open, you are ' + me;
-      } else if (data.type === 'presence') {
-        presence.textContent = '';
-        data.users.forEach(function (name) {
-          presence.appendChild(el('li', name === me ? 'me' : '', name));
-        });
-      } else if (data.type === 'message') {
-        var li = el('li', 'chat-message');
-        li.appendChild(el('strong', '', data.user + ': '));
-        li.appendChild(document.createTextNode(data.text));
-        messages.appendChild(li);
-        messages.scrollTop = messages.scrollHeight;
-      }
-    };
-    ws.onclose = function () {
-      chatState.textContent = 'closed, retrying';
+    if (data.type === 'welcome') {
+      me = data.you;
+      chatState.textContent = `open (${chat.transport}), you are ${me}`;
+    } else if (data.type === 'presence') {
       presence.textContent = '';
-      setTimeout(connectChat, chatRetry);
-      chatRetry = Math.min(chatRetry * 2, 15000);
-    };
-  }
+      data.users.forEach((name) => presence.appendChild(el('li', name === me ? 'me' : '', name)));
+    } else if (data.type === 'message') {
+      const li = el('li', 'chat-message');
+      li.appendChild(el('strong', '', `${data.user}: `));
+      li.appendChild(document.createTextNode(data.text));
+      messages.appendChild(li);
+      messages.scrollTop = messages.scrollHeight;
+    }
+  };
+  chat.onclose = (event) => {
+    chatState.textContent = event.willReconnect ? 'closed, reconnecting' : 'closed';
+    presence.textContent = '';
+  };
 
-  chatForm.addEventListener('submit', function (event) {
+  chatForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    var text = chatInput.value.trim();
-    if (text === '' || !chatSocket || chatSocket.readyState !== 1) return;
-    chatSocket.send(JSON.stringify({ text: text }));
+    const text = chatInput.value.trim();
+    if (text === '' || chat.readyState !== 1) return;
+    chat.send(JSON.stringify({ text }));
     chatInput.value = '';
   });
-
-  connectComments();
-  connectChat();
-})();
+}

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Application } from '@manouche/core';
 import { LiveServer } from '@manouche/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { blogOf } from '../src/app';
+import { blogOf, closeBlogApp } from '../src/app';
 import { makeApp, SETTINGS } from './helpers';
 
 // The blog in a real browser: headless Chromium (Debian's package) driven by playwright-core.
@@ -51,6 +52,11 @@ const BLOCK_WEBSOCKETS = `
   window.WebSocket.CLOSING = 2; window.WebSocket.CLOSED = 3;
 `;
 
+/** A browser without WebSocket, as some old or locked-down clients are. */
+const NO_WEBSOCKET = 'delete window.WebSocket;';
+/** ...and without EventSource either: only plain HTTP requests are left. */
+const NO_EVENTSOURCE = 'delete window.WebSocket; delete window.EventSource;';
+
 let browser: Browser;
 
 beforeAll(async () => {
@@ -84,13 +90,23 @@ describe.each(SETTINGS)('the blog in Chromium with %s', (name, base) => {
   let server: LiveServer;
   const contexts: BrowserContext[] = [];
 
-  async function openPost(postId: number, options: { blockWebSockets?: boolean } = {}): Promise<Page> {
+  async function openPost(
+    postId: number,
+    options: { initScript?: string; baseUrl?: string } = {},
+  ): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1100, height: 820 } });
     contexts.push(context);
-    if (options.blockWebSockets) await context.addInitScript(BLOCK_WEBSOCKETS);
+    if (options.initScript !== undefined) await context.addInitScript(options.initScript);
     const page = await context.newPage();
-    await page.goto(`${server.url}/posts/${postId}/`);
+    await page.goto(`${options.baseUrl ?? server.url}/posts/${postId}/`);
     return page;
+  }
+
+  /** The ids of the comments the page shows, in order. */
+  function shownIds(page: Page): Promise<string[]> {
+    return page
+      .locator('#comments li')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-id') ?? ''));
   }
 
   async function addComment(page: Page, text: string): Promise<void> {
@@ -131,7 +147,7 @@ describe.each(SETTINGS)('the blog in Chromium with %s', (name, base) => {
     const reader = await openPost(1);
     for (const page of [writer, reader]) {
       await page.locator('#connection-state[data-state="open"]').waitFor({ timeout: 5000 });
-      expect(await page.textContent('#connection-state')).toBe('open');
+      expect(await page.textContent('#connection-state')).toBe('open (websocket)');
     }
     expect(await reader.getAttribute('#connection-state', 'data-transport')).toBe('websocket');
 
@@ -159,22 +175,75 @@ describe.each(SETTINGS)('the blog in Chromium with %s', (name, base) => {
       await reader.screenshot({ path: screenshotPath('live-comments.png'), fullPage: true });
   });
 
-  it('falls back to polling ?since= when the WebSocket cannot open', async () => {
-    const writer = await openPost(2, { blockWebSockets: true });
-    const reader = await openPost(2, { blockWebSockets: true });
+  it.each([
+    ['a WebSocket that cannot open (a proxy strips Upgrade)', 'sse', BLOCK_WEBSOCKETS, 2],
+    ['no WebSocket in the page', 'sse', NO_WEBSOCKET, 5],
+    ['neither WebSocket nor EventSource in the page', 'longpoll', NO_EVENTSOURCE, 6],
+  ])('gets live comments and the chat with %s, over %s', async (_what, transport, initScript, postId) => {
+    const writer = await openPost(postId, { initScript });
+    const reader = await openPost(postId, { initScript });
     for (const page of [writer, reader]) {
       await page
-        .locator('#connection-state[data-state="closed"][data-transport="polling"]')
-        .waitFor({ timeout: 5000 });
+        .locator(`#connection-state[data-state="open"][data-transport="${transport}"]`)
+        .waitFor({ timeout: 15_000 });
+      expect(await page.textContent('#connection-state')).toBe(`open (${transport})`);
     }
-    expect(blogOf(app).comments.count(2)).toBe(0);
-
-    await addComment(writer, 'Polled, not pushed');
-    await reader.locator('#comments li', { hasText: 'Polled, not pushed' }).waitFor({ timeout: 5000 });
+    await addComment(writer, `Pushed over ${transport}`);
+    await reader.locator('#comments li', { hasText: `Pushed over ${transport}` }).waitFor({ timeout: 5000 });
     expect(await reader.locator('#comments li').count()).toBe(1);
-    expect(await reader.textContent('#connection-state')).toBe('closed (polling every 500 ms)');
-    expect(blogOf(app).comments.count(2)).toBe(0);
+
+    // The chat's messages go up as POSTs (with the CSRF token) and come down the same transport.
+    await reader.locator('#chat-presence li').nth(1).waitFor({ timeout: 5000 });
+    await reader.fill('#chat-input', `Chatting over ${transport}`);
+    await reader.press('#chat-input', 'Enter');
+    await writer
+      .locator('#chat-messages li', { hasText: `Chatting over ${transport}` })
+      .waitFor({ timeout: 5000 });
   });
+
+  it.each([
+    ['websocket', undefined],
+    ['sse', NO_WEBSOCKET],
+    ['longpoll', NO_EVENTSOURCE],
+  ])(
+    'over %s, loses and repeats no comment when the server restarts mid-stream',
+    async (transport, initScript) => {
+      const directory = mkdtempSync(join(tmpdir(), 'manouche-blog-restart-'));
+      const database = join(directory, 'blog.sqlite3');
+      let live = makeApp(base, { BLOG_DATABASE: database });
+      const listening = await live.listen(0, '127.0.0.1');
+      const port = (listening.address() as AddressInfo).port;
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const add = (app: Application, body: string): number => {
+        const comment = blogOf(app).models.createComment({ postId: 3, author: 'restart', body });
+        blogOf(app).comments.publish(comment);
+        return comment.id;
+      };
+      try {
+        const page = await openPost(3, { initScript, baseUrl });
+        const open = `#connection-state[data-state="open"][data-transport="${transport}"]`;
+        await page.locator(open).waitFor({ timeout: 15_000 });
+        const before = await shownIds(page);
+        const first = add(live, 'before the restart');
+        await page.locator(`#comment-${first}`).waitFor({ timeout: 5000 });
+
+        await closeBlogApp(live);
+        await page.locator('#connection-state[data-state="connecting"]').waitFor({ timeout: 15_000 });
+        live = makeApp(base, { BLOG_DATABASE: database });
+        const missed = add(live, 'while the page was away'); // no one to push it to
+        await live.listen(port, '127.0.0.1');
+        await page.locator(open).waitFor({ timeout: 20_000 });
+        await page.locator(`#comment-${missed}`).waitFor({ timeout: 5000 });
+        const after = add(live, 'after the restart');
+        await page.locator(`#comment-${after}`).waitFor({ timeout: 5000 });
+
+        expect(await shownIds(page)).toEqual([...before, String(first), String(missed), String(after)]);
+      } finally {
+        await closeBlogApp(live).catch(() => undefined);
+        rmSync(directory, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('posts the comment form without JavaScript too (CSRF field)', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });

@@ -1,3 +1,4 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Application } from '@manouche/core';
 import { Client, LiveServer, WebSocketTestClient } from '@manouche/testing';
 import { blogOf } from '../src/app';
@@ -46,6 +47,78 @@ describe.each(SETTINGS)('the live views with %s', (name, base) => {
   afterAll(async () => {
     await server.stop();
     blogOf(app).close();
+  });
+
+  describe('comments as an event stream', () => {
+    const streams: IncomingMessage[] = [];
+    afterEach(() => {
+      for (const stream of streams.splice(0)) stream.destroy();
+    });
+
+    /** Opens the event stream and collects its events' `id` and `data` as they come. */
+    function openEvents(
+      path: string,
+      headers: Record<string, string> = {},
+    ): Promise<{ events: Array<{ id: string; data: string }>; response: IncomingMessage }> {
+      return new Promise((resolve, reject) => {
+        const req = httpRequest(
+          `${server.url}${path}`,
+          { headers: { Accept: 'text/event-stream', ...headers }, agent: false },
+          (response) => {
+            streams.push(response);
+            const events: Array<{ id: string; data: string }> = [];
+            let buffer = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              buffer += chunk;
+              let end: number;
+              while ((end = buffer.indexOf('\n\n')) !== -1) {
+                const lines = buffer.slice(0, end).split('\n');
+                buffer = buffer.slice(end + 2);
+                const id = lines.find((line) => line.startsWith('id: '))?.slice(4);
+                const data = lines.filter((line) => line.startsWith('data: ')).map((line) => line.slice(6));
+                if (id !== undefined) events.push({ id, data: data.join('\n') });
+              }
+            });
+            resolve({ events, response });
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    }
+
+    it('sends each new comment as one event: its JSON as data, its id as id', async () => {
+      const { events, response } = await openEvents('/posts/5/comments/');
+      expect(response.headers['content-type']).toBe('text/event-stream');
+      await waitFor(() => blogOf(app).comments.count(5) === 1, 'the stream to join the post');
+      const comment = await addComment(5, 'as an event');
+      await waitFor(() => events.length === 1, 'the event');
+      expect(events).toEqual([{ id: String(comment.id), data: JSON.stringify(comment) }]);
+      expect(JSON.parse(events[0]!.data)).toEqual(comment);
+    });
+
+    it('first sends the comments after Last-Event-ID, or after ?since=', async () => {
+      const first = await addComment(6, 'missed one');
+      const second = await addComment(6, 'missed two');
+      const resumed = await openEvents('/posts/6/comments/', { 'Last-Event-ID': String(first.id) });
+      await waitFor(() => resumed.events.length === 1, 'the missed comment');
+      expect(resumed.events.map((event) => Number(event.id))).toEqual([second.id]);
+      const since = await openEvents(`/posts/6/comments/?since=${first.id - 1}`);
+      await waitFor(() => since.events.length === 2, 'both missed comments');
+      expect(since.events.map((event) => Number(event.id))).toEqual([first.id, second.id]);
+      await waitFor(() => blogOf(app).comments.count(6) === 2, 'both streams to join the post');
+      const third = await addComment(6, 'live');
+      await waitFor(() => since.events.length === 3 && resumed.events.length === 2, 'the live comment');
+      expect(since.events[2]!.id).toBe(String(third.id));
+    });
+
+    it('leaves the post group when the reader goes', async () => {
+      const { response } = await openEvents('/posts/7/comments/');
+      await waitFor(() => blogOf(app).comments.count(7) === 1, 'the stream to join the post');
+      response.destroy();
+      await waitFor(() => blogOf(app).comments.count(7) === 0, 'the stream to leave the post');
+    });
   });
 
   describe('comments over WebSocket', () => {

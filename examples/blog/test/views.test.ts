@@ -66,7 +66,7 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
       expect(response.text).toContain('id="comments"');
       expect(response.text).toContain('data-comments-url="/posts/1/comments/"');
       expect(response.text).toContain('name="csrfmiddlewaretoken"');
-      expect(response.text).toContain('<script src="/static/post.js"></script>');
+      expect(response.text).toContain('<script type="module" src="/static/post.js"></script>');
       expect(client.cookies.get('csrftoken')).toBeDefined();
     });
 
@@ -359,6 +359,11 @@ describe.each(SETTINGS)('the blog pages with %s', (_name, base) => {
       expect(script.statusCode).toBe(200);
       expect(script.headers.get('Content-Type')).toBe('text/javascript; charset=utf-8');
       expect(script.text).toContain('connection-state');
+      expect(script.text).toContain("from '/static/client/index.js'");
+      const library = await client.get('/static/client/index.js');
+      expect(library.statusCode).toBe(200);
+      expect(library.headers.get('Content-Type')).toBe('text/javascript; charset=utf-8');
+      expect(library.text).toContain('export function connect(');
       const css = await client.get('/static/blog.css');
       expect(css.headers.get('Content-Type')).toBe('text/css; charset=utf-8');
       const etag = css.headers.get('ETag')!;

@@ -60,6 +60,13 @@ export {
 } from './http/response';
 export { contentDispositionHeader } from './http/content-disposition';
 export { StreamingHttpResponse, type StreamingContent } from './http/streaming-response';
+export {
+  EventStreamResponse,
+  formatEvent,
+  type EventSourceInput,
+  type EventStreamInit,
+  type ServerSentEvent,
+} from './http/event-stream';
 export { FileResponse, type FileResponseInit, type FileSource } from './http/file-response';
 export { QueryDict } from './http/query-dict';
 export { RequestHeaders, ResponseHeaders, type HeadersInit, type RawHeaderValue } from './http/headers';

@@ -90,6 +90,17 @@ export interface Settings {
   WEBSOCKET_MAX_BUFFERED?: number;
   /** How long a WebSocket's closing handshake may take, in ms, before the socket is destroyed. */
   WEBSOCKET_CLOSE_TIMEOUT?: number;
+  /**
+   * ms after which a WebSocket view's fallback connection (SSE or long polling) that no request has
+   * touched is closed with 1001.
+   */
+  WEBSOCKET_FALLBACK_IDLE_TIMEOUT?: number;
+  /** Most fallback connections (SSE or long polling) open at once per application; past it: 503. */
+  WEBSOCKET_FALLBACK_MAX_CONNECTIONS?: number;
+  /** ms between comment heartbeats on a quiet `EventStreamResponse`; 0: none. */
+  EVENT_STREAM_HEARTBEAT_INTERVAL?: number;
+  /** Bytes of events that may wait for an event-stream client that reads slowly; past it the stream ends. */
+  EVENT_STREAM_MAX_BUFFERED?: number;
   /** Signs session cookies; required by `SessionMiddleware`. Keep it secret. */
   SECRET_KEY?: string;
   SESSION_COOKIE_NAME?: string;
@@ -451,6 +462,26 @@ const SPECS = {
     expected: 'a positive integer (bytes)',
   },
   WEBSOCKET_CLOSE_TIMEOUT: { default: 5000, check: isPositiveInteger, expected: 'a positive integer (ms)' },
+  WEBSOCKET_FALLBACK_IDLE_TIMEOUT: {
+    default: 30_000,
+    check: isPositiveInteger,
+    expected: 'a positive integer (ms)',
+  },
+  WEBSOCKET_FALLBACK_MAX_CONNECTIONS: {
+    default: 10_000,
+    check: isPositiveInteger,
+    expected: 'a positive integer',
+  },
+  EVENT_STREAM_HEARTBEAT_INTERVAL: {
+    default: 15_000,
+    check: isNonNegativeInteger,
+    expected: 'a non-negative integer (ms; 0 turns heartbeats off)',
+  },
+  EVENT_STREAM_MAX_BUFFERED: {
+    default: 1_048_576,
+    check: isPositiveInteger,
+    expected: 'a positive integer (bytes)',
+  },
   SECURE_SSL_HOST: { check: isStringOrNull, expected: 'a host name or null' },
   SECURE_REDIRECT_EXEMPT: {
     check: (v) => Array.isArray(v) && v.every(isPattern),

@@ -12,6 +12,8 @@ import {
   type ViewParams,
 } from '@manouche/core';
 import { WEBSOCKET_MODE_KEY } from './constants';
+import { parseFallbackRequest, FALLBACK_TRANSPORTS, type FallbackTransport } from './fallback/protocol';
+import { serveFallback } from './fallback/serve';
 import { acceptHandshake } from './handshake';
 import { serveConnection } from './serve';
 
@@ -22,12 +24,19 @@ export type WebSocketMode = 'accept' | 'require';
 export interface WebSocketViewOptions {
   /** Subprotocols the view speaks, in preference order. */
   protocols?: string[];
+  /**
+   * Transports that serve the same view to a client that can't open a WebSocket: `'sse'` (messages to
+   * the client as Server-Sent Events) and `'longpoll'`; messages from the client come as POSTs.
+   */
+  fallback?: FallbackTransport[];
 }
 
 /** What the decorators record about a view. */
 export interface WebSocketViewInfo {
   readonly mode: WebSocketMode;
   readonly protocols: readonly string[];
+  /** The fallback transports offered (none when absent). */
+  readonly fallback?: readonly FallbackTransport[];
 }
 
 /**
@@ -123,12 +132,26 @@ function applyMode(mode: WebSocketMode, args: unknown[]): unknown {
     );
   if (typeof args[0] === 'function') return wrapView({ mode, protocols: [] }, args[0] as AnyView);
   const options = (args[0] ?? {}) as WebSocketViewOptions;
-  const info: WebSocketViewInfo = { mode, protocols: [...(options.protocols ?? [])] };
+  const info: WebSocketViewInfo = {
+    mode,
+    protocols: [...(options.protocols ?? [])],
+    fallback: checkedFallback(mode, options.fallback ?? []),
+  };
   const decorator = (...inner: unknown[]): unknown =>
     inner.length === 3
       ? decorateMethod(info, inner[0] as object, inner[1] as string | symbol, inner[2] as PropertyDescriptor)
       : wrapView(info, inner[0] as AnyView);
   return decorator;
+}
+
+function checkedFallback(mode: WebSocketMode, fallback: readonly string[]): FallbackTransport[] {
+  for (const transport of fallback) {
+    if (!FALLBACK_TRANSPORTS.includes(transport as FallbackTransport))
+      throw new TypeError(
+        `${mode}Websocket({ fallback }) takes ${FALLBACK_TRANSPORTS.map((name) => `'${name}'`).join(' and ')}; got ${JSON.stringify(transport)}`,
+      );
+  }
+  return [...fallback] as FallbackTransport[];
 }
 
 function wrapView(
@@ -181,6 +204,10 @@ function acceptThenServe(
   body: () => HttpResponse | void | Promise<HttpResponse | void>,
 ): ViewResult {
   if (request.websocket !== null) return Promise.resolve(body()); // already accepted by whoever serves it
+  if (info.fallback !== undefined && info.fallback.length > 0 && !request.isWebsocket()) {
+    const asked = parseFallbackRequest(request, info.fallback);
+    if (asked !== null) return Promise.resolve(serveFallback(request, asked, info.protocols, body));
+  }
   if (!request.isWebsocket()) {
     if (info.mode === 'require') {
       loggerOf(request).warn(

@@ -15,6 +15,9 @@ export {
   type WebSocketViewOptions,
 } from './decorators';
 export { WebSocketConnection, type Message } from './connection';
+export { FallbackConnection } from './fallback/connection';
+export { countFallbackConnections } from './fallback/serve';
+export type { FallbackTransport, LongPollAnswer, PolledMessage } from './fallback/protocol';
 export { ChannelFull, WebSocketClosed } from './errors';
 export { CloseCode, ReadyState, WEBSOCKET_VERSION, WEBSOCKET_MODE_KEY } from './constants';
 export { isOriginAllowed } from './handshake';

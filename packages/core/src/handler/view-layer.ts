@@ -1,3 +1,4 @@
+import { bindEventStream } from '../http/event-stream';
 import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { Resolution, UrlResolver } from '../urls/resolver';
@@ -72,6 +73,7 @@ export function createViewLayer(
       response = yield* offerToExceptionHooks(hooks, request, error);
     }
     if (response == null) throw missingResponse(`The view ${viewName(match.view)}`, response);
+    bindEventStream(request, response);
     return yield* templateSteps(request, response);
   }
 
@@ -114,8 +116,10 @@ export function createViewLayer(
         }),
       );
     }
-    if (result != null && !isPromiseLike(result) && !isRenderable(result as HttpResponse))
+    if (result != null && !isPromiseLike(result) && !isRenderable(result as HttpResponse)) {
+      bindEventStream(request, result as HttpResponse);
       return result as HttpResponse;
+    }
     if (isPromiseLike(result)) {
       // A view that answers later (a WebSocket view answers when its connection ends) is waited for
       // by one reaction, not by suspended steps: what an idle connection holds is that much smaller.

@@ -1,4 +1,11 @@
 /**
+ * How a connection reaches its peer: a WebSocket over HTTP/1.1 or HTTP/2 (RFC 8441), or one of the
+ * fallbacks a WebSocket view may offer to a client that can't open one (Server-Sent Events with
+ * POSTs, or long polling with POSTs).
+ */
+export type WebSocketTransport = 'http/1.1' | 'h2' | 'sse' | 'longpoll';
+
+/**
  * The shape of `request.websocket` (dwebsocket's API). `@manouche/websocket` provides the
  * implementation; core only names the type so `HttpRequest` can carry it.
  */
@@ -28,13 +35,11 @@ export interface WebSocketConnection extends AsyncIterable<string | Buffer> {
   /** This connection's address: the channel layer's `send(channelName, message)` reaches it from any process. */
   readonly channelName: string;
   /**
-   * What carries the connection: `'http/1.1'` (an `Upgrade` on its own TCP connection) or `'h2'`
-   * (an extended CONNECT stream of an HTTP/2 connection, RFC 8441).
+   * What carries the connection: `'http/1.1'` (an `Upgrade` on its own TCP connection), `'h2'` (an
+   * extended CONNECT stream of an HTTP/2 connection, RFC 8441), or, for a client without WebSockets,
+   * the fallbacks `'sse'` and `'longpoll'`.
    */
   readonly transport: WebSocketTransport;
   /** Resolves once the connection has closed. */
   readonly ended: Promise<void>;
 }
-
-/** What carries a WebSocket connection: an HTTP/1.1 upgrade or an HTTP/2 stream (RFC 8441). */
-export type WebSocketTransport = 'http/1.1' | 'h2';

@@ -21,7 +21,8 @@ const GZIP_FLAG_FNAME = 0x08;
  * Django's `GZipMiddleware`: compresses the body for clients that accept gzip.
  *
  * A response is left alone when its (non-streaming) body is under 200 bytes, when it already has a
- * `Content-Encoding`, or when it is a 206. Otherwise it gets `Vary: Accept-Encoding` (merged into any
+ * `Content-Encoding`, when it is a 206, or when it is an event stream (`text/event-stream`: each event
+ * must reach the client at once, uncompressed, as proxies and `EventSource` expect). Otherwise it gets `Vary: Accept-Encoding` (merged into any
  * existing `Vary`), and, when the request's `Accept-Encoding` allows gzip (`gzip` or `x-gzip` with a
  * non-zero `q`, or `*` when gzip isn't listed), is compressed:
  *
@@ -46,6 +47,8 @@ export class GZipMiddleware extends MiddlewareMixin {
     if (!response.streaming && response.content.length < MIN_COMPRESSIBLE_LENGTH) return response;
     if (response.headers.has('Content-Encoding')) return response;
     if (response.statusCode === PARTIAL_CONTENT) return response;
+    // Each event must reach the client when it is sent; compression would hold it in the gzip window.
+    if (isEventStream(response)) return response;
 
     patchVaryHeaders(response, ['Accept-Encoding']);
     if (!acceptsGzip(request.headers.get('accept-encoding'))) return response;
@@ -70,6 +73,10 @@ export class GZipMiddleware extends MiddlewareMixin {
   #paddingLength(): number {
     return this.maxRandomBytes > 0 ? randomInt(this.maxRandomBytes) : -1;
   }
+}
+
+function isEventStream(response: HttpResponse): boolean {
+  return (response.headers.get('Content-Type') ?? '').toLowerCase().startsWith('text/event-stream');
 }
 
 /**

@@ -125,9 +125,17 @@ export async function streamResponseBody(
   const iterator: AsyncIterator<string | Buffer | Uint8Array> | Iterator<string | Buffer | Uint8Array> =
     Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   let finished = false;
+  // A source that waits for its next chunk (an event stream in a quiet spell) learns at once that the
+  // client left, rather than at its next chunk.
+  const left = new Promise<null>((resolve) => res.once('close', () => resolve(null)));
   try {
     for (;;) {
-      const step = await iterator.next();
+      const pending = iterator.next();
+      const step = await Promise.race([pending, left]);
+      if (step === null) {
+        Promise.resolve(pending).catch(() => undefined); // its outcome no longer matters to anyone
+        break;
+      }
       if (step.done) {
         finished = true;
         break;

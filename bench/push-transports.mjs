@@ -1,0 +1,232 @@
+// Push transports compared (first cut): C clients each receive one 100-byte update per second for D
+// seconds, over Ajax polling (every 1 s), long polling, Server-Sent Events and WebSocket, in one run.
+// The server (a child process, one WebSocket view with fallback ['sse', 'longpoll'] whose plain GET
+// answers the polling) counts every byte its sockets read and write, HTTP heads and connection set-up
+// included; the clients measure each update's delay from the server's send time.
+//   npm run build && node bench/push-transports.mjs [--clients 100] [--duration 30]
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+
+const UPDATE_BYTES = 100;
+const now = () => performance.timeOrigin + performance.now();
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The server ----------------------------------------------------------------------------------------
+
+async function serve() {
+  const { createApp, HttpResponse, path } = await import('@manouche/core');
+  const { acceptWebsocket, getChannelLayer, WebSocketMiddleware } = await import('@manouche/websocket');
+  const updates = [];
+  const feed = acceptWebsocket({ fallback: ['sse', 'longpoll'] })(async (request) => {
+    const ws = request.websocket;
+    if (ws === null) {
+      // Ajax polling: the updates after ?since=, one a line.
+      const since = Number(request.GET.get('since') ?? 0);
+      const body = updates.filter((update) => update.id > since).map((update) => update.payload);
+      return new HttpResponse(body.join('\n'), { contentType: 'text/plain' });
+    }
+    await getChannelLayer(app).groupAdd('feed', ws);
+    await ws.ended;
+  });
+  const app = createApp({
+    ROOT_URLCONF: [path('feed/', feed)],
+    MIDDLEWARE: [WebSocketMiddleware],
+    LOGGER: { info() {}, warn() {}, error: (message, error) => console.error(message, error) },
+  });
+  const server = await app.listen(0, '127.0.0.1');
+  let closedBytes = 0;
+  const sockets = new Set();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      closedBytes += socket.bytesRead + socket.bytesWritten;
+    });
+  });
+  // Only bytes since the last reset count: each transport starts from zero.
+  let baseline = 0;
+  const total = () => closedBytes + [...sockets].reduce((sum, s) => sum + s.bytesRead + s.bytesWritten, 0);
+  let nextId = 0;
+  process.on('message', async (message) => {
+    if (message.type === 'reset') {
+      baseline = total();
+      process.send({ type: 'reset' });
+    } else if (message.type === 'broadcast') {
+      for (let index = 0; index < message.count; index++) {
+        const id = ++nextId;
+        const head = JSON.stringify({ id, t: now(), pad: '' });
+        const payload = head.replace('"pad":""', `"pad":"${'x'.repeat(UPDATE_BYTES - head.length)}"`);
+        updates.push({ id, payload });
+        if (updates.length > 120) updates.shift();
+        await getChannelLayer(app).groupSend('feed', payload);
+        await delay(1000);
+      }
+      process.send({ type: 'broadcast', lastId: nextId });
+    } else if (message.type === 'bytes') {
+      process.send({ type: 'bytes', bytes: total() - baseline });
+    } else if (message.type === 'exit') {
+      await app.close();
+      process.exit(0);
+    }
+  });
+  process.on('disconnect', () => process.exit(0)); // the measuring process is gone
+  process.send({ type: 'ready', port: server.address().port });
+}
+
+// The clients --------------------------------------------------------------------------------------
+
+async function measure() {
+  const { values } = parseArgs({
+    options: { clients: { type: 'string', default: '100' }, duration: { type: 'string', default: '30' } },
+  });
+  const clients = Number(values.clients);
+  const duration = Number(values.duration);
+  const child = fork(fileURLToPath(import.meta.url), ['server'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ask = async (message) => {
+    const answer = once(child, 'message');
+    child.send(message);
+    return (await answer)[0];
+  };
+  const { port } = (await once(child, 'message'))[0];
+  const base = `http://127.0.0.1:${port}/feed/`;
+
+  const results = [];
+  for (const transport of ['ajax', 'longpoll', 'sse', 'websocket']) {
+    await ask({ type: 'reset' });
+    const latencies = [];
+    const seen = new Set();
+    const onUpdate = (payload, client) => {
+      const { id, t } = JSON.parse(payload);
+      const key = `${client}:${id}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      latencies.push(now() - t);
+    };
+    const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+    const stops = [];
+    for (let client = 0; client < clients; client++)
+      stops.push(await CLIENTS[transport](base, agent, (payload) => onUpdate(payload, client)));
+    await delay(500); // everyone connected
+    await ask({ type: 'broadcast', count: duration });
+    await delay(1500); // the last update reaches the last poller
+    const bytes = (await ask({ type: 'bytes' })).bytes;
+    for (const stop of stops) stop();
+    agent.destroy();
+    latencies.sort((a, b) => a - b);
+    const delivered = latencies.length;
+    results.push({
+      transport,
+      delivered: `${delivered}/${clients * duration}`,
+      bytesPerUpdate: Math.round(bytes / Math.max(1, delivered)),
+      medianMs: Number((latencies[Math.floor(delivered / 2)] ?? NaN).toFixed(1)),
+      p99Ms: Number((latencies[Math.floor(delivered * 0.99)] ?? NaN).toFixed(1)),
+    });
+    console.log(results.at(-1));
+    await delay(500);
+  }
+  const exited = once(child, 'exit');
+  child.send({ type: 'exit' });
+  await exited;
+  console.log(`\n${clients} clients, one ${UPDATE_BYTES}-byte update per second for ${duration} s`);
+  console.table(results);
+}
+
+function get(url, agent, headers = {}, method = 'GET') {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, headers, method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const CLIENTS = {
+  // Polls every second (from a random start, as real clients would spread), asking for what is new.
+  async ajax(base, agent, onUpdate) {
+    let last = 0;
+    let stopped = false;
+    void (async () => {
+      await delay(Math.random() * 1000);
+      while (!stopped) {
+        const started = now();
+        const { body } = await get(`${base}?since=${last}`, agent).catch(() => ({ body: '' }));
+        for (const line of body.split('\n').filter(Boolean)) {
+          last = Math.max(last, JSON.parse(line).id);
+          onUpdate(line);
+        }
+        await delay(Math.max(0, 1000 - (now() - started)));
+      }
+    })();
+    return () => (stopped = true);
+  },
+
+  async longpoll(base, agent, onUpdate) {
+    const opened = JSON.parse((await get(`${base}?_transport=longpoll`, agent)).body);
+    let last = 0;
+    let stopped = false;
+    void (async () => {
+      while (!stopped) {
+        const { status, body } = await get(
+          `${base}?_transport=longpoll&_connection=${opened.id}&_last=${last}`,
+          agent,
+        ).catch(() => ({ status: 0, body: '' }));
+        if (status !== 200) break;
+        const answer = JSON.parse(body);
+        for (const message of answer.messages) {
+          last = message.seq;
+          onUpdate(message.text);
+        }
+        if (answer.close) break;
+      }
+    })();
+    return () => {
+      stopped = true;
+      const closing = `${base}?_transport=longpoll&_connection=${opened.id}&_close=1000`;
+      void get(closing, agent, {}, 'POST').catch(() => undefined);
+    };
+  },
+
+  async sse(base, agent, onUpdate) {
+    const req = request(`${base}?_transport=sse`, { agent, headers: { Accept: 'text/event-stream' } });
+    req.end();
+    const [res] = await once(req, 'response');
+    let buffer = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk) => {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const lines = buffer.slice(0, end).split('\n');
+        buffer = buffer.slice(end + 2);
+        if (lines.some((line) => line.startsWith('event: '))) continue; // connected, close
+        const data = lines.filter((line) => line.startsWith('data: ')).map((line) => line.slice(6));
+        if (data.length > 0) onUpdate(data.join('\n'));
+      }
+    });
+    res.on('error', () => undefined);
+    return () => res.destroy();
+  },
+
+  async websocket(base, _agent, onUpdate) {
+    const ws = new WebSocket(base.replace('http:', 'ws:'));
+    ws.on('message', (data) => onUpdate(data.toString()));
+    ws.on('error', () => undefined);
+    await once(ws, 'open');
+    return () => ws.close();
+  },
+};
+
+// Last, once CLIENTS is defined.
+if (process.argv[2] === 'server') await serve();
+else await measure();
