@@ -27,6 +27,24 @@ describe('Signer', () => {
     expect(signer.unsign(old, 1000)).toBe('x');
   });
 
+  it('checks the age on every unsign, also of a value whose signature it has verified before', () => {
+    const signer = new Signer('secret', 'remembered-age');
+    jest.useFakeTimers({ now: Date.now() - 100_000 });
+    const old = signer.sign('x');
+    jest.useRealTimers();
+    expect(signer.unsign(old, 1000)).toBe('x');
+    expect(() => signer.unsign(old, 10)).toThrow(/older than 10 seconds/);
+  });
+
+  it('refuses a value verified under one key when another key unsigns it, and a tampered copy of it', () => {
+    const signed = new Signer('secret', 'remembered').sign('alice');
+    expect(new Signer('secret', 'remembered').unsign(signed)).toBe('alice');
+    expect(() => new Signer('other', 'remembered').unsign(signed)).toThrow(BadSignature);
+    expect(() => new Signer('secret', 'remembered').unsign(signed.replace('alice', 'mallo'))).toThrow(
+      BadSignature,
+    );
+  });
+
   it('needs a SECRET_KEY', () => {
     expect(() => new Signer('', 'salt')).toThrow(ImproperlyConfigured);
     expect(() => new Signer(undefined, 'salt')).toThrow(/SECRET_KEY/);
