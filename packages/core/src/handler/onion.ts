@@ -35,7 +35,9 @@ export function buildOnion(
             `${name} in MIDDLEWARE has no call(request) method: extend MiddlewareMixin, or add call(), or move it to MIDDLEWARE_CLASSES`,
           );
         }
-        layer = (request) => instance.call(request);
+        // Bound rather than `(request) => instance.call(request)`: that one closure body would be
+        // shared by every layer, and its call site, seeing a class per layer, would go megamorphic.
+        layer = instance.call.bind(instance);
         members.unshift({ owner: name, instance });
       } else {
         const produced: unknown = (entry as MiddlewareFactory)(handler);

@@ -71,13 +71,20 @@ export function markSettled(promise: Promise<HttpResponse>): Promise<HttpRespons
  * A settled promise of `response`, which remembers the response: when the whole stack hands back
  * such a promise (pass-through layers do), the handler answers with the response at once instead of
  * waiting a microtask for a value it already has ({@link heldResponse}). The mark lives on the
- * promise itself, so nothing is shared between requests or applications.
+ * promise itself, so nothing is shared between requests or applications; the response keeps its
+ * promise, so every layer a response passes through hands back the same one instead of making its own.
  */
 export function settledWith(response: HttpResponse): Promise<HttpResponse> {
+  const made = (response as RespondedWith)[SETTLED_PROMISE];
+  if (made !== undefined) return made;
   const promise: SettledPromise = Promise.resolve(response);
   promise[SETTLED] = response;
+  (response as RespondedWith)[SETTLED_PROMISE] = promise;
   return promise;
 }
+
+const SETTLED_PROMISE = Symbol('manouche.settledPromise');
+type RespondedWith = HttpResponse & { [SETTLED_PROMISE]?: Promise<HttpResponse> };
 
 /** Whether `value` is a promise the handler made (see {@link markSettled}). */
 export function isSettled(value: PromiseLike<unknown>): value is Promise<HttpResponse> {
