@@ -56,7 +56,21 @@ interface SecurityHeaderValues {
 const headerValuesBySettings = new WeakMap<ResolvedSettings, SecurityHeaderValues>();
 
 function headerValuesFor(settings: ResolvedSettings): SecurityHeaderValues {
-  const from = [
+  const known = headerValuesBySettings.get(settings);
+  if (known !== undefined && madeFrom(known, settings)) return known;
+  const values: SecurityHeaderValues = {
+    hsts: hstsValue(settings),
+    nosniff: settings.SECURE_CONTENT_TYPE_NOSNIFF,
+    referrerPolicy: referrerPolicyValue(settings.SECURE_REFERRER_POLICY),
+    openerPolicy: settings.SECURE_CROSS_ORIGIN_OPENER_POLICY || null,
+    from: sourcesOf(settings),
+  };
+  headerValuesBySettings.set(settings, values);
+  return values;
+}
+
+function sourcesOf(settings: ResolvedSettings): unknown[] {
+  return [
     settings.SECURE_HSTS_SECONDS,
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,
     settings.SECURE_HSTS_PRELOAD,
@@ -64,17 +78,19 @@ function headerValuesFor(settings: ResolvedSettings): SecurityHeaderValues {
     settings.SECURE_REFERRER_POLICY,
     settings.SECURE_CROSS_ORIGIN_OPENER_POLICY,
   ];
-  const known = headerValuesBySettings.get(settings);
-  if (known !== undefined && known.from.every((value, index) => value === from[index])) return known;
-  const values: SecurityHeaderValues = {
-    hsts: hstsValue(settings),
-    nosniff: settings.SECURE_CONTENT_TYPE_NOSNIFF,
-    referrerPolicy: referrerPolicyValue(settings.SECURE_REFERRER_POLICY),
-    openerPolicy: settings.SECURE_CROSS_ORIGIN_OPENER_POLICY || null,
-    from,
-  };
-  headerValuesBySettings.set(settings, values);
-  return values;
+}
+
+/** Whether `values` were worked out from the settings as they are now (compared without allocating). */
+function madeFrom(values: SecurityHeaderValues, settings: ResolvedSettings): boolean {
+  const from = values.from;
+  return (
+    from[0] === settings.SECURE_HSTS_SECONDS &&
+    from[1] === settings.SECURE_HSTS_INCLUDE_SUBDOMAINS &&
+    from[2] === settings.SECURE_HSTS_PRELOAD &&
+    from[3] === settings.SECURE_CONTENT_TYPE_NOSNIFF &&
+    from[4] === settings.SECURE_REFERRER_POLICY &&
+    from[5] === settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+  );
 }
 
 function hstsValue(settings: ResolvedSettings): string | null {
