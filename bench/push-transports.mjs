@@ -3,6 +3,8 @@
 // The server (a child process, one WebSocket view with fallback ['sse', 'longpoll'] whose plain GET
 // answers the polling) counts every byte its sockets read and write, HTTP heads and connection set-up
 // included; the clients measure each update's delay from the server's send time.
+// It also reads the server's CPU time for each transport (process.cpuUsage in the child, from the
+// reset to the end) and divides it by the updates delivered. Writes bench/results/push-transports.json.
 //   npm run build && node bench/push-transports.mjs [--clients 100] [--duration 30]
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { printTable, writeResults } from './lib/results.mjs';
 
 const UPDATE_BYTES = 100;
 const now = () => performance.timeOrigin + performance.now();
@@ -50,11 +53,13 @@ async function serve() {
   });
   // Only bytes since the last reset count: each transport starts from zero.
   let baseline = 0;
+  let cpuBaseline = process.cpuUsage();
   const total = () => closedBytes + [...sockets].reduce((sum, s) => sum + s.bytesRead + s.bytesWritten, 0);
   let nextId = 0;
   process.on('message', async (message) => {
     if (message.type === 'reset') {
       baseline = total();
+      cpuBaseline = process.cpuUsage();
       process.send({ type: 'reset' });
     } else if (message.type === 'broadcast') {
       for (let index = 0; index < message.count; index++) {
@@ -68,7 +73,8 @@ async function serve() {
       }
       process.send({ type: 'broadcast', lastId: nextId });
     } else if (message.type === 'bytes') {
-      process.send({ type: 'bytes', bytes: total() - baseline });
+      const cpu = process.cpuUsage(cpuBaseline);
+      process.send({ type: 'bytes', bytes: total() - baseline, cpuMicros: cpu.user + cpu.system });
     } else if (message.type === 'exit') {
       await app.close();
       process.exit(0);
@@ -116,7 +122,7 @@ async function measure() {
     await delay(500); // everyone connected
     await ask({ type: 'broadcast', count: duration });
     await delay(1500); // the last update reaches the last poller
-    const bytes = (await ask({ type: 'bytes' })).bytes;
+    const { bytes, cpuMicros } = await ask({ type: 'bytes' });
     for (const stop of stops) stop();
     agent.destroy();
     latencies.sort((a, b) => a - b);
@@ -127,6 +133,7 @@ async function measure() {
       bytesPerUpdate: Math.round(bytes / Math.max(1, delivered)),
       medianMs: Number((latencies[Math.floor(delivered / 2)] ?? NaN).toFixed(1)),
       p99Ms: Number((latencies[Math.floor(delivered * 0.99)] ?? NaN).toFixed(1)),
+      cpuPerUpdate: cpuMicros / Math.max(1, delivered),
     });
     console.log(results.at(-1));
     await delay(500);
@@ -134,9 +141,38 @@ async function measure() {
   const exited = once(child, 'exit');
   child.send({ type: 'exit' });
   await exited;
-  console.log(`\n${clients} clients, one ${UPDATE_BYTES}-byte update per second for ${duration} s`);
-  console.table(results);
+  const table = {
+    title: `${clients} clients, one ${UPDATE_BYTES}-byte update per second each for ${duration} s, HTTP/1.1 on 127.0.0.1`,
+    columns: [
+      { key: 'name', label: 'transport' },
+      { key: 'delivered', label: 'updates delivered' },
+      { key: 'bytesPerUpdate', label: 'bytes on the wire per update' },
+      { key: 'medianMs', label: 'median delivery latency (ms)', digits: 1 },
+      { key: 'p99Ms', label: 'p99 latency (ms)', digits: 1 },
+      { key: 'cpuPerUpdate', label: 'server CPU per update (us)', digits: 1 },
+    ],
+    rows: results.map(({ transport, ...row }) => ({ name: TRANSPORT_NAMES[transport], ...row })),
+    chart: { x: 'bytesPerUpdate', y: 'name', label: 'bytes on the wire per update (lower is better)' },
+  };
+  printTable(table);
+  await writeResults('push-transports', {
+    title: 'Push transports: Ajax polling, long polling, SSE, WebSocket',
+    order: 60,
+    command: `node bench/push-transports.mjs --clients ${clients} --duration ${duration}`,
+    notes: [
+      "One Manouche view, acceptWebsocket({ fallback: ['sse', 'longpoll'] }), serves all four: its plain GET answers the Ajax polls (the updates after ?since=), the fallback serves long polling and Server-Sent Events, and a WebSocket gets the upgrade. Each update is a groupSend to every connection (the Ajax pollers read a list the server keeps).",
+      "Bytes count everything the server's sockets read and wrote while the transport ran (HTTP heads, polls that came back empty, connection set-up), divided by the updates delivered. Latency is from the server's send time to the client's parse, on the same machine. Server CPU is the server process's user + system time over the same span, divided by the updates delivered.",
+    ],
+    tables: [table],
+  });
 }
+
+const TRANSPORT_NAMES = {
+  ajax: 'Ajax polling (every 1 s)',
+  longpoll: 'long polling',
+  sse: 'Server-Sent Events',
+  websocket: 'WebSocket',
+};
 
 function get(url, agent, headers = {}, method = 'GET') {
   return new Promise((resolve, reject) => {
