@@ -1,6 +1,6 @@
 // The whole benchmark, one script after another (each alone on the machine), then bench/RESULTS.md:
 //   npm run bench [-- --quick] [-- --only run-equal,ws-idle]
-// Defaults take about 12 minutes on a 2-core machine; --quick (a smoke run: 1 s per server, one
+// Defaults take about 17 minutes on a 2-core machine; --quick (a smoke run: 1 s per server, one
 // round, 2,000 WebSockets) about 2, and writes to bench/results-quick/ instead. Each script writes bench/results/<name>.json; a script that fails
 // is reported and the others still run, the report then keeping that script's previous file.
 import { spawnSync } from 'node:child_process';
@@ -30,6 +30,14 @@ const STEPS = [
   { name: 'ws-echo', script: 'ws-echo.mjs', args: [], quick: ['--duration', '1', '--rounds', '1'] },
   { name: 'ws-idle', script: 'ws-idle.mjs', args: [], quick: ['--connections', '2000', '--rounds', '1'] },
   { name: 'ws-fanout', script: 'ws-fanout.mjs', args: [], quick: ['--members', '2000', '--repeat', '5'] },
+  {
+    name: 'push-transports',
+    script: 'push-transports.mjs',
+    args: [],
+    quick: ['--clients', '20', '--duration', '3'],
+  },
+  { name: 'h2', script: 'h2.mjs', args: [], quick: ['--duration', '1', '--rounds', '1'] },
+  { name: 'ws-echo-h2', script: 'ws-echo-h2.mjs', args: [], quick: ['--duration', '1', '--rounds', '1'] },
   { name: 'report', script: 'report.mjs', args: [], quick: [] },
 ];
 

@@ -1,5 +1,6 @@
 // HTTP/2 requests per second with h2load (Debian's nghttp2-client), bare node:http2 against Manouche
 // over TLS (ALPN h2), in the same run; rounds alternate the servers' order.
+// Writes bench/results/h2.json.
 //   npm run build && node bench/h2.mjs [--duration 10] [--clients 10] [--streams 10] [--rounds 3]
 // h2load: apt-get install -y nghttp2-client
 import { execFileSync, fork, spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSelfSignedCertificate } from '@manouche/core';
 import { cpuMicros } from './cpu.mjs';
+import { printTable, writeResults } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -98,19 +100,34 @@ try {
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const bare = samples.get(SERVERS[0].name);
-console.log(
-  `\nh2load over TLS (ALPN h2), ${values.clients} connections x ${values.streams} concurrent streams, ` +
-    `${values.duration} s each, median of ${values.rounds} round(s), Node ${process.version}\n`,
-);
-console.log('| server | req/s | vs bare | server CPU per request (us) | CPU efficiency vs bare |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
-for (const server of SERVERS) {
-  const runs = samples.get(server.name);
-  const rate = median(runs.map((run) => run.rate));
-  const ratio = median(runs.map((run, round) => run.rate / bare[round].rate));
-  const cpu = median(runs.map((run) => run.cpu));
-  const cpuRatio = median(runs.map((run, round) => bare[round].cpu / run.cpu));
-  console.log(
-    `| ${server.name} | ${Math.round(rate)} | ${ratio.toFixed(2)}x | ${cpu.toFixed(1)} | ${cpuRatio.toFixed(2)}x |`,
-  );
-}
+const table = {
+  title: `h2load over TLS (ALPN h2), ${values.clients} connections x ${values.streams} concurrent streams, ${values.duration} s per server and round after 1 s of warm-up, median of ${values.rounds} round(s) run in alternating order`,
+  columns: [
+    { key: 'name', label: 'server' },
+    { key: 'rate', label: 'requests/s' },
+    { key: 'rateRatio', label: 'requests/s vs bare', digits: 2, suffix: 'x' },
+    { key: 'cpu', label: 'server CPU per request (us)', digits: 1 },
+    { key: 'cpuRatio', label: 'CPU efficiency vs bare', digits: 2, suffix: 'x' },
+  ],
+  rows: SERVERS.map((server) => {
+    const runs = samples.get(server.name);
+    return {
+      name: server.name,
+      rate: median(runs.map((run) => run.rate)),
+      rateRatio: median(runs.map((run, round) => run.rate / bare[round].rate)),
+      cpu: median(runs.map((run) => run.cpu)),
+      cpuRatio: median(runs.map((run, round) => bare[round].cpu / run.cpu)),
+    };
+  }),
+  chart: { x: 'cpuRatio', y: 'name', label: 'CPU efficiency vs bare node:http2 (higher is better)' },
+};
+printTable(table);
+await writeResults('h2', {
+  title: 'HTTP/2: GET / over TLS',
+  order: 61,
+  command: `node bench/h2.mjs --duration ${values.duration} --clients ${values.clients} --streams ${values.streams} --rounds ${values.rounds}`,
+  notes: [
+    'h2load (nghttp2) drives each server over TLS with ALPN h2. The bare peer is node:http2 answering "Hello, world" from its stream event; Manouche is app.listen({ tls, http2: true }) with a hello view, with no middleware and behind five pass-through MIDDLEWARE. Each server is a fresh child process; its CPU time comes from process.cpuUsage over the load.',
+  ],
+  tables: [table],
+});

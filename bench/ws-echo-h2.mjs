@@ -2,6 +2,7 @@
 // both over TLS to the same Manouche server (servers/h2-manouche.mjs: app.listen({ tls, http2: true }),
 // an acceptWebsocket echo view behind WebSocketMiddleware). N clients each send a message and wait
 // for its echo before sending the next, for D seconds; rounds alternate the transports' order.
+// Writes bench/results/ws-echo-h2.json.
 //   npm run build && node bench/ws-echo-h2.mjs [--duration 10] [--clients 100] [--size 1024] [--rounds 3]
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +15,7 @@ import WebSocket from 'ws';
 import { createSelfSignedCertificate } from '@manouche/core';
 import { openHttp2Session, openHttp2WebSocket } from '@manouche/testing';
 import { cpuMicros } from './cpu.mjs';
+import { printTable, writeResults } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -118,16 +120,32 @@ try {
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const base = samples.get(TRANSPORTS[0].name);
-console.log(
-  `\nEcho over TLS, ${clients} clients, ${values.size}-byte text messages, ${values.duration} s each, ` +
-    `median of ${values.rounds} round(s), Node ${process.version}\n`,
-);
-console.log('| transport | messages/s | vs HTTP/1.1 | server CPU per message (us) |');
-console.log('| --- | ---: | ---: | ---: |');
-for (const transport of TRANSPORTS) {
-  const runs = samples.get(transport.name);
-  const rate = median(runs.map((run) => run.rate));
-  const ratio = median(runs.map((run, round) => run.rate / base[round].rate));
-  const cpu = median(runs.map((run) => run.cpu));
-  console.log(`| ${transport.name} | ${Math.round(rate)} | ${ratio.toFixed(2)}x | ${cpu.toFixed(1)} |`);
-}
+const table = {
+  title: `Echo over TLS, ${clients} clients, ${values.size}-byte text messages, ${values.duration} s per transport and round, median of ${values.rounds} round(s) run in alternating order`,
+  columns: [
+    { key: 'name', label: 'transport' },
+    { key: 'rate', label: 'messages/s' },
+    { key: 'rateRatio', label: 'messages/s vs HTTP/1.1', digits: 2, suffix: 'x' },
+    { key: 'cpu', label: 'server CPU per message (us)', digits: 1 },
+  ],
+  rows: TRANSPORTS.map((transport) => {
+    const runs = samples.get(transport.name);
+    return {
+      name: transport.name,
+      rate: median(runs.map((run) => run.rate)),
+      rateRatio: median(runs.map((run, round) => run.rate / base[round].rate)),
+      cpu: median(runs.map((run) => run.cpu)),
+    };
+  }),
+  chart: { x: 'cpu', y: 'name', label: 'server CPU per message, us (lower is better)' },
+};
+printTable(table);
+await writeResults('ws-echo-h2', {
+  title: 'WebSocket over HTTP/2 (RFC 8441): echo',
+  order: 62,
+  command: `node bench/ws-echo-h2.mjs --duration ${values.duration} --clients ${clients} --size ${values.size} --rounds ${values.rounds}`,
+  notes: [
+    'One Manouche server (app.listen({ tls, http2: true }), an acceptWebsocket echo view behind WebSocketMiddleware) reached three ways: HTTP/1.1 upgrades over TLS, one HTTP/2 connection per WebSocket (extended CONNECT), and every WebSocket as a stream of a single HTTP/2 connection. Each client sends a message and waits for its echo before sending the next. A fresh server per measurement.',
+  ],
+  tables: [table],
+});

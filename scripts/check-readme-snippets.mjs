@@ -1,5 +1,5 @@
 // Type-checks every ```ts block of the READMEs, as a strict CommonJS TypeScript project would compile
-// it (the tsconfig startproject writes: no top-level await, decorators on), against the packages'
+// it (an ES module for a package that is one) (the tsconfig startproject writes: no top-level await, decorators on), against the packages'
 // sources. Each block is its own module; names a fragment uses without defining them (an `app`, a
 // `client`, a core export it didn't import) come from snippets/prelude.d.ts. Errors are reported at
 // their README line. A block's relative imports resolve from its README's folder.
@@ -41,13 +41,23 @@ function blocks(markdown) {
   return found;
 }
 
+/** Whether the package.json beside `readme` says `"type": "module"`. */
+function isModulePackage(readme) {
+  try {
+    return JSON.parse(readFileSync(join(root, dirname(readme), 'package.json'), 'utf8')).type === 'module';
+  } catch {
+    return false;
+  }
+}
+
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const origins = new Map();
 for (const readme of READMES) {
   for (const [index, block] of blocks(readFileSync(join(root, readme), 'utf8')).entries()) {
     // Beside its README (virtually, through rootDirs), so `./src/app` in the blog's README resolves.
-    const file = join(out, dirname(readme), `README_${index + 1}.ts`);
+    // A README of an ES-module package ("type": "module") is read by ES-module code: `.mts`.
+    const file = join(out, dirname(readme), `README_${index + 1}.${isModulePackage(readme) ? 'mts' : 'ts'}`);
     mkdirSync(dirname(file), { recursive: true });
     // `export {}` makes the block a module of its own, so blocks never clash with each other.
     writeFileSync(file, `${block.code}\nexport {};\n`);
@@ -71,10 +81,10 @@ const options = {
   baseUrl: root,
   rootDirs: [out, root],
   paths: {
-    '@manouche/core': ['packages/core/src'],
-    '@manouche/websocket': ['packages/websocket/src'],
-    '@manouche/testing': ['packages/testing/src'],
-    '@manouche/client': ['packages/client/src'],
+    '@manouche/core': ['packages/core/src/index.ts'],
+    '@manouche/websocket': ['packages/websocket/src/index.ts'],
+    '@manouche/testing': ['packages/testing/src/index.ts'],
+    '@manouche/client': ['packages/client/src/index.ts'],
   },
 };
 const program = ts.createProgram([...origins.keys(), prelude], options);

@@ -10,6 +10,7 @@ const packages = [
   { name: '@manouche/core', exported: 'createApp' },
   { name: '@manouche/websocket', exported: 'acceptWebsocket' },
   { name: '@manouche/testing', exported: 'Client' },
+  { name: '@manouche/client', exported: 'connect' },
 ];
 
 function node(args: string[]): string {

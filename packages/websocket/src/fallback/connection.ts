@@ -13,9 +13,8 @@ import type {
 import { channelNameOf } from '../channel-names';
 import { CloseCode, ReadyState } from '../constants';
 import { WebSocketClosed } from '../errors';
+import { Outbox, type Message, type Outgoing } from './outbox';
 import { StreamEvent, type FallbackTransport, type LongPollAnswer, type PolledMessage } from './protocol';
-
-type Message = string | Buffer;
 
 /** What the connections of one application share. */
 export interface FallbackContext {
@@ -31,12 +30,6 @@ export interface FallbackContext {
 /** The transport that takes messages now; woken when there is something new for it. */
 interface Slot {
   readonly wake: () => void;
-}
-
-interface Outgoing {
-  readonly seq: number;
-  readonly data: Message;
-  readonly bytes: number;
 }
 
 /** How POSTed messages fare: taken, already taken (a retry), or refused. */
@@ -66,11 +59,7 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
   #inboxBytes = 0;
   #lastInboundSeq = 0;
   #waiters: Array<(message: Message | null) => void> = [];
-  #outbox: Outgoing[] = [];
-  #outboxBytes = 0;
-  #seq = 0;
-  // The highest sequence number handed to a transport: what is after it has not left yet.
-  #handed = 0;
+  readonly #outbox = new Outbox();
   #closing: { code: number; reason: string } | null = null;
   #closeCode: number | null = null;
   #closeReason = '';
@@ -144,8 +133,7 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
         : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const bytes = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
     if (!this.#admit(bytes)) return refused(this.#state());
-    this.#outbox.push({ seq: ++this.#seq, data: message, bytes });
-    this.#outboxBytes += bytes;
+    this.#outbox.push(message, bytes);
     this.#transport?.wake();
     return Promise.resolve();
   }
@@ -183,9 +171,7 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
 
   /** Bytes sent by the view that no transport has taken yet. */
   get bufferedAmount(): number {
-    let bytes = 0;
-    for (const message of this.#outbox) if (message.seq > this.#handed) bytes += message.bytes;
-    return bytes;
+    return this.#outbox.undeliveredBytes;
   }
 
   get closeCode(): number | null {
@@ -258,10 +244,10 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
             over = true;
             return DONE;
           }
-          const message = this.#after(cursor);
+          const message = this.#outbox.after(cursor);
           if (message !== undefined) {
             cursor = message.seq;
-            this.#handed = Math.max(this.#handed, message.seq);
+            this.#outbox.markHanded(message.seq);
             return { done: false, value: toEvent(message) };
           }
           const notice = this.#closeNotice();
@@ -290,7 +276,7 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
    */
   async poll(last: number | null, holdMs: number): Promise<LongPollAnswer> {
     const cursor = this.#resume(last);
-    if (this.#after(cursor) === undefined && this.#closeNotice() === null && holdMs > 0) {
+    if (this.#outbox.after(cursor) === undefined && this.#closeNotice() === null && holdMs > 0) {
       let slot: Slot | null = null;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(answer, holdMs);
@@ -304,14 +290,13 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
     }
     this.#touch();
     const messages: PolledMessage[] = [];
-    for (const message of this.#outbox) {
-      if (message.seq <= cursor) continue;
+    for (const message of this.#outbox.since(cursor)) {
       messages.push(
         typeof message.data === 'string'
           ? { seq: message.seq, text: message.data }
           : { seq: message.seq, binary: message.data.toString('base64') },
       );
-      this.#handed = Math.max(this.#handed, message.seq);
+      this.#outbox.markHanded(message.seq);
     }
     const answer: LongPollAnswer = { id: this.id, protocol: this.protocol, messages };
     const notice = this.#closeNotice();
@@ -330,39 +315,32 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
    * holds can't resume: the connection is closed with 1013 so it knows to start over.
    */
   #resume(last: number | null): number {
-    if (last === null) return this.#outbox.length > 0 ? this.#outbox[0]!.seq - 1 : this.#seq;
-    while (this.#outbox.length > 0 && this.#outbox[0]!.seq <= last) this.#dropOldest();
-    const oldest = this.#outbox[0]?.seq ?? this.#seq + 1;
-    if (oldest > last + 1 && last < this.#seq) {
+    const newest = this.#outbox.lastSeq;
+    if (last === null) return (this.#outbox.oldestSeq ?? newest + 1) - 1;
+    this.#outbox.acknowledge(last);
+    const oldest = this.#outbox.oldestSeq ?? newest + 1;
+    if (oldest > last + 1 && last < newest) {
       this.#context.logger.warn(
         `WebSocket ${this.#path} (${this.transport}): the client resumed after message ${last}, which is no longer kept; closing with ${CloseCode.TRY_AGAIN_LATER}`,
       );
       this.#finish(RESUME_FAILED.code, RESUME_FAILED.reason);
     }
-    return Math.min(last, this.#seq);
-  }
-
-  /** The first message after `seq`, if any. */
-  #after(seq: number): Outgoing | undefined {
-    for (const message of this.#outbox) if (message.seq > seq) return message;
-    return undefined;
+    return Math.min(last, newest);
   }
 
   /** The close to tell the client, once it has everything sent before it. */
   #closeNotice(): { code: number; reason: string } | null {
     if (this.#closeCode !== null) return { code: this.#closeCode, reason: this.#closeReason };
-    if (this.#closing !== null && this.#handed >= this.#seq) return this.#closing;
+    if (this.#closing !== null && this.#outbox.allHanded) return this.#closing;
     return null;
   }
 
   /** Room for `bytes` more in the outbox: delivered messages go first; then 1013, logged once. */
   #admit(bytes: number): boolean {
     const max = this.#context.maxBuffered;
-    while (this.#outboxBytes + bytes > max && this.#outbox.length > 0 && this.#outbox[0]!.seq <= this.#handed)
-      this.#dropOldest();
-    if (this.#outboxBytes + bytes <= max || this.#outbox.length === 0) return true;
+    if (this.#outbox.makeRoom(bytes, max)) return true;
     this.#context.logger.warn(
-      `WebSocket ${this.#path} (${this.transport}): peer not reading (${this.#outboxBytes} bytes waiting, over WEBSOCKET_MAX_BUFFERED ${max}), closing with ${CloseCode.TRY_AGAIN_LATER}`,
+      `WebSocket ${this.#path} (${this.transport}): peer not reading (${this.#outbox.bytes} bytes waiting, over WEBSOCKET_MAX_BUFFERED ${max}), closing with ${CloseCode.TRY_AGAIN_LATER}`,
     );
     this.#finish(CloseCode.TRY_AGAIN_LATER, 'peer not reading');
     return false;
@@ -386,11 +364,6 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
 
   #isCurrent(slot: Slot): boolean {
     return this.#transport === slot;
-  }
-
-  #dropOldest(): void {
-    const dropped = this.#outbox.shift();
-    if (dropped !== undefined) this.#outboxBytes -= dropped.bytes;
   }
 
   #take(): Message | undefined {
