@@ -16,6 +16,7 @@ import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { requestFromHttp2Stream } from './http2-incoming';
 import { writeHttp2BareStatus, writeHttp2Response } from './http2-outgoing';
+import { releaseOnSecondCall } from './temporary-files';
 import { checkDeclaredLength, readRequestBody } from './incoming';
 
 /**
@@ -251,18 +252,7 @@ export class Http2Transport {
       this.#answer(stream, request);
       return;
     }
-    let pending = 2;
-    const release = (): void => {
-      if (--pending > 0) return;
-      for (const file of files)
-        file
-          .close()
-          .catch((error: unknown) =>
-            this.#app.logger.warn(
-              `Could not remove an uploaded file's temporary copy: ${escapeForLog(String(error))}`,
-            ),
-          );
-    };
+    const release = releaseOnSecondCall(files, this.#app.logger);
     stream.once('close', release);
     this.#answer(stream, request, release);
   }

@@ -18,6 +18,7 @@ import {
 } from './incoming';
 import { lingerOnClose } from './lingering-close';
 import { writeBareStatus, writeRawResponse, writeResponse } from './outgoing';
+import { releaseOnSecondCall } from './temporary-files';
 import { Http2Transport } from './http2-server';
 import { createNodeServer, type HttpServer, type ListenOptions } from './transports';
 
@@ -228,20 +229,7 @@ export class NodeServer {
       this.#answer(request, write, () => res.destroy());
       return;
     }
-    // Removed when both the response is done (written, or the client left) and the view has
-    // returned, whichever comes last: a view still reading a file must not lose it.
-    let pending = 2;
-    const release = (): void => {
-      if (--pending > 0) return;
-      for (const file of files)
-        file
-          .close()
-          .catch((error: unknown) =>
-            this.#app.logger.warn(
-              `Could not remove an uploaded file's temporary copy: ${escapeForLog(String(error))}`,
-            ),
-          );
-    };
+    const release = releaseOnSecondCall(files, this.#app.logger);
     res.once('close', release);
     this.#answer(
       request,
