@@ -19,9 +19,9 @@ import { channelNameOf } from './channel-names';
 import { CloseCode, ReadyState } from './constants';
 import { WebSocketClosed } from './errors';
 import { Liveness, type Probe } from './liveness';
+import { ViewQueue, type Message } from './view-queue';
 
-/** A message as a view sees it: text frames as strings, binary frames as Buffers. */
-export type Message = string | Buffer;
+export type { Message } from './view-queue';
 
 /** What the connections of one application share: its settings at the handshake, and its registry. */
 export interface ConnectionContext {
@@ -44,8 +44,6 @@ let lastReceivedBytes: Buffer | null = null;
 const CONNECTION = Symbol('manouche.connection');
 type TaggedSocket = WebSocket & { [CONNECTION]: WebSocketConnection };
 
-type Waiter = (message: Message | null) => void;
-
 // Set by the class's static block, which may reach its private members: the ws listeners (one
 // function each for every connection, `this` being the ws socket) and group delivery.
 let onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
@@ -60,17 +58,13 @@ let probe: Probe<WebSocketConnection>;
  * `request.websocket`: dwebsocket's API over a `ws` socket. Messages queue until read; nothing throws
  * because the peer left (`wait`/`read` give `null`, `closed` turns true), only `send` rejects.
  */
-export class WebSocketConnection implements WebSocketConnectionShape {
+export class WebSocketConnection extends ViewQueue implements WebSocketConnectionShape {
   readonly #socket: WebSocket;
   // The TCP socket under ws's: a write still pending when it is destroyed reports success (Node calls
   // the callback without an error), so send() looks here before resolving.
   readonly #stream: Duplex;
   readonly #context: ConnectionContext;
   readonly #path: string;
-  #queue: Message[] | null = null;
-  // The length of the queued messages (characters for text, bytes for binary): what they hold.
-  #queuedLength = 0;
-  #waiters: Waiter[] | null = null;
   #ended: Promise<void> | null = null;
   #resolveEnded: (() => void) | null = null;
   #closeCode: number | null = null;
@@ -118,6 +112,7 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     path: string,
     transport: WebSocketTransport = 'http/1.1',
   ) {
+    super();
     this.#socket = socket;
     this.transport = transport;
     this.#stream = stream;
@@ -132,41 +127,6 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     socket.on('close', onClose);
     context.open.add(this);
     this.#liveness = context.pingInterval > 0 ? Liveness.start(this, context.pingInterval, probe) : null;
-  }
-
-  /** The next message; `null` once the connection is closed, or after `timeoutMs` (no timeout by default). */
-  wait(timeoutMs?: number): Promise<Message | null> {
-    const queued = this.#take();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.#closeCode !== null) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const waiter = (message: Message | null): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        resolve(message);
-      };
-      this.#addWaiter(waiter);
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          const index = this.#waiters?.indexOf(waiter) ?? -1;
-          if (index !== -1) this.#waiters!.splice(index, 1);
-          resolve(null);
-        }, timeoutMs);
-      }
-    });
-  }
-
-  /** The next queued message, or `null`; never waits. */
-  read(): Message | null {
-    return this.#take() ?? null;
-  }
-
-  hasMessages(): boolean {
-    return this.countMessages() > 0;
-  }
-
-  countMessages(): number {
-    return this.#queue?.length ?? 0;
   }
 
   /**
@@ -238,23 +198,6 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     return this.#ended;
   }
 
-  /** `for await (const message of ws)`: every message until the connection closes. */
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    // A plain iterator rather than an async generator, resolving each step's promise straight from
-    // the message handler: one promise per message instead of three, which shows on an echo loop.
-    return {
-      next: () => {
-        const queued = this.#take();
-        if (queued !== undefined) return Promise.resolve({ done: false, value: queued });
-        if (this.#closeCode !== null) return Promise.resolve(DONE);
-        return new Promise((resolve) =>
-          this.#addWaiter((message) => resolve(message === null ? DONE : { done: false, value: message })),
-        );
-      },
-      return: () => Promise.resolve(DONE),
-    };
-  }
-
   get closed(): boolean {
     return this.#socket.readyState === ReadyState.CLOSED;
   }
@@ -301,38 +244,21 @@ export class WebSocketConnection implements WebSocketConnectionShape {
       lastReceivedText = message;
       lastReceivedBytes = bytes;
     }
-    const waiter = this.#waiters?.shift();
-    if (waiter !== undefined) {
-      waiter(message);
-      return;
-    }
-    (this.#queue ??= []).push(message);
-    this.#queuedLength += message.length;
+    this.toView(message);
     // The view is not keeping up: stop reading, so the peer waits (TCP backpressure) instead of this
     // process holding what it sends. Reading resumes once the view has read half of it.
-    if (this.#queuedLength > this.#context.maxBuffered && !this.#socket.isPaused) this.#socket.pause();
+    if (this.queuedLength > this.#context.maxBuffered && !this.#socket.isPaused) this.#socket.pause();
   }
 
-  /** The next queued message, resuming the reading that a full queue paused. */
-  #take(): Message | undefined {
-    const message = this.#queue?.shift();
-    if (message === undefined) return undefined;
-    this.#queuedLength -= message.length;
-    if (this.#socket.isPaused && this.#queuedLength <= this.#context.maxBuffered / 2) this.#socket.resume();
-    return message;
+  /** Resumes the reading that a full queue paused, once the view has read half of it. */
+  protected override taken(): void {
+    if (this.#socket.isPaused && this.queuedLength <= this.#context.maxBuffered / 2) this.#socket.resume();
   }
 
   /** Closes the connection for a limit or a liveness rule, with one log line saying why. */
   #closeFor(code: number, reason: string, why: string): void {
     this.#context.logger.warn(`WebSocket ${this.#path}: ${why}, closing with ${code}`);
     this.close(code, reason);
-  }
-
-  #addWaiter(waiter: Waiter): void {
-    // A literal, not `[]` then push: an empty array grows to room for 17 on its first push, and a
-    // view waiting on an idle connection holds one waiter for as long as it is idle.
-    if (this.#waiters === null) this.#waiters = [waiter];
-    else this.#waiters.push(waiter);
   }
 
   /**
@@ -365,9 +291,7 @@ export class WebSocketConnection implements WebSocketConnectionShape {
     this.#closeReason = reason.toString('utf8');
     this.#liveness?.stop();
     this.#context.open.delete(this);
-    const waiters = this.#waiters;
-    this.#waiters = null;
-    if (waiters !== null) for (const waiter of waiters) waiter(null);
+    this.endForView(false);
     this.#resolveEnded?.();
   }
 
@@ -382,8 +306,6 @@ export class WebSocketConnection implements WebSocketConnectionShape {
 function connectionOf(socket: WebSocket): WebSocketConnection {
   return (socket as TaggedSocket)[CONNECTION];
 }
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * Group delivery to a connection (channel-layer.ts): the message goes out as `send()` would send it,

@@ -206,7 +206,7 @@ function acceptThenServe(
   if (request.websocket !== null) return Promise.resolve(body()); // already accepted by whoever serves it
   if (info.fallback !== undefined && info.fallback.length > 0 && !request.isWebsocket()) {
     const asked = parseFallbackRequest(request, info.fallback);
-    if (asked !== null) return Promise.resolve(serveFallback(request, asked, info.protocols, body));
+    if (asked !== null) return serveFallback(request, asked, info.protocols, body);
   }
   if (!request.isWebsocket()) {
     if (info.mode === 'require') {

@@ -13,7 +13,8 @@ import type {
 import { channelNameOf } from '../channel-names';
 import { CloseCode, ReadyState } from '../constants';
 import { WebSocketClosed } from '../errors';
-import { Outbox, type Message, type Outgoing } from './outbox';
+import { ViewQueue, type Message } from '../view-queue';
+import { Outbox, type Outgoing } from './outbox';
 import { StreamEvent, type FallbackTransport, type LongPollAnswer, type PolledMessage } from './protocol';
 
 /** What the connections of one application share. */
@@ -49,16 +50,16 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * connection is closed with 1013, as a WebSocket peer that doesn't read), and the inbox (messages the
  * view has not read; past it a POST is refused with 503 and the client sends it again later).
  */
-export class FallbackConnection implements WebSocketConnectionShape, AsyncIterable<Message> {
+export class FallbackConnection
+  extends ViewQueue
+  implements WebSocketConnectionShape, AsyncIterable<Message>
+{
   readonly id: string;
   readonly transport: FallbackTransport;
   readonly protocol: string;
   readonly #context: FallbackContext;
   readonly #path: string;
-  #inbox: Message[] = [];
-  #inboxBytes = 0;
   #lastInboundSeq = 0;
-  #waiters: Array<(message: Message | null) => void> = [];
   readonly #outbox = new Outbox();
   #closing: { code: number; reason: string } | null = null;
   #closeCode: number | null = null;
@@ -76,6 +77,7 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
     context: FallbackContext,
     path: string,
   ) {
+    super();
     this.id = id;
     this.transport = transport;
     this.protocol = protocol;
@@ -86,39 +88,6 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
   }
 
   // The view's side: what a WebSocket connection offers ---------------------------------------------
-
-  wait(timeoutMs?: number): Promise<Message | null> {
-    const queued = this.#take();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.#closeCode !== null) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const waiter = (message: Message | null): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        resolve(message);
-      };
-      this.#waiters.push(waiter);
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          const index = this.#waiters.indexOf(waiter);
-          if (index !== -1) this.#waiters.splice(index, 1);
-          resolve(null);
-        }, timeoutMs);
-      }
-    });
-  }
-
-  read(): Message | null {
-    return this.#take() ?? null;
-  }
-
-  hasMessages(): boolean {
-    return this.#inbox.length > 0;
-  }
-
-  countMessages(): number {
-    return this.#inbox.length;
-  }
 
   /**
    * Queues a message for the client; resolves once it is in the outbox (the transport takes it from
@@ -148,16 +117,6 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
   /** Closes at once, whatever waits for the client (the application shuts down, or the client is gone). */
   terminate(code: number = CloseCode.GOING_AWAY, reason = ''): void {
     this.#finish(code, reason);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return {
-      next: async () => {
-        const message = await this.wait();
-        return message === null ? DONE : { done: false, value: message };
-      },
-      return: () => Promise.resolve(DONE),
-    };
   }
 
   get closed(): boolean {
@@ -199,16 +158,10 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
     if (seq !== null) {
       if (seq <= this.#lastInboundSeq) return 'duplicate';
     }
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) {
-      if (seq !== null) this.#lastInboundSeq = seq;
-      waiter(message);
-      return 'queued';
-    }
-    if (this.#inboxBytes + message.length > this.#context.maxBuffered) return 'full';
+    // A view waiting takes it at once; else the view's queue must have room for it.
+    if (!this.viewWaiting && this.queuedLength + message.length > this.#context.maxBuffered) return 'full';
     if (seq !== null) this.#lastInboundSeq = seq;
-    this.#inbox.push(message);
-    this.#inboxBytes += message.length;
+    this.toView(message);
     return 'queued';
   }
 
@@ -366,12 +319,6 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
     return this.#transport === slot;
   }
 
-  #take(): Message | undefined {
-    const message = this.#inbox.shift();
-    if (message !== undefined) this.#inboxBytes -= message.length;
-    return message;
-  }
-
   #state(): string {
     return this.#closeCode === null ? 'closing' : `closed (code ${this.#closeCode})`;
   }
@@ -403,11 +350,7 @@ export class FallbackConnection implements WebSocketConnectionShape, AsyncIterab
     this.#closeReason = reason;
     this.#closing = null;
     this.#stopIdleTimer();
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) waiter(null);
-    this.#inbox = [];
-    this.#inboxBytes = 0;
+    this.endForView(true);
     this.#context.forget(this);
     this.#resolveEnded();
     this.#transport?.wake();

@@ -4,8 +4,7 @@
  * later request acknowledges it (or room is needed, see {@link Outbox.makeRoom}).
  */
 
-/** A message as the view hands it: text stays text, binary stays binary. */
-export type Message = string | Buffer;
+import type { Message } from '../view-queue';
 
 /** A message waiting for the client, with its sequence number (the event's `id`). */
 export interface Outgoing {

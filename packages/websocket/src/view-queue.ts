@@ -1,0 +1,128 @@
+/**
+ * What waits between a connection's peer and its view, the same over every transport (a WebSocket,
+ * or the SSE and long-poll fallbacks): messages the view has not read yet, and a view waiting for one
+ * (`wait`, `read`, `for await`). The connections extend it and decide the rest: when a message may be
+ * queued (their limits) and when the connection has ended for the view.
+ *
+ * It lives in the connection object itself (no object of its own) and makes its queue and waiter
+ * list on first use: an idle connection's view holds one waiter and nothing else.
+ */
+export type Message = string | Buffer;
+
+type Waiter = (message: Message | null) => void;
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+export abstract class ViewQueue {
+  #queue: Message[] | null = null;
+  // The length of the queued messages (characters for text, bytes for binary): what they hold.
+  #queuedLength = 0;
+  #waiters: Waiter[] | null = null;
+  #ended = false;
+
+  /** The next message; `null` once the connection is closed, or after `timeoutMs` (no timeout by default). */
+  wait(timeoutMs?: number): Promise<Message | null> {
+    const queued = this.#take();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#ended) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = (message: Message | null): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(message);
+      };
+      this.#addWaiter(waiter);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          const index = this.#waiters?.indexOf(waiter) ?? -1;
+          if (index !== -1) this.#waiters!.splice(index, 1);
+          resolve(null);
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /** The next queued message, or `null`; never waits. */
+  read(): Message | null {
+    return this.#take() ?? null;
+  }
+
+  hasMessages(): boolean {
+    return this.countMessages() > 0;
+  }
+
+  countMessages(): number {
+    return this.#queue?.length ?? 0;
+  }
+
+  /** `for await (const message of ws)`: every message until the connection closes. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    // A plain iterator rather than an async generator, resolving each step's promise straight from
+    // the delivery: one promise per message instead of three, which shows on an echo loop.
+    return {
+      next: () => {
+        const queued = this.#take();
+        if (queued !== undefined) return Promise.resolve({ done: false, value: queued });
+        if (this.#ended) return Promise.resolve(DONE);
+        return new Promise((resolve) =>
+          this.#addWaiter((message) => resolve(message === null ? DONE : { done: false, value: message })),
+        );
+      },
+      return: () => Promise.resolve(DONE),
+    };
+  }
+
+  /** The length (characters of text, bytes of binary) of the messages waiting for the view. */
+  protected get queuedLength(): number {
+    return this.#queuedLength;
+  }
+
+  /** Whether the view is waiting now: a message delivered goes straight to it, never to the queue. */
+  protected get viewWaiting(): boolean {
+    return (this.#waiters?.length ?? 0) > 0;
+  }
+
+  /** A message from the peer: to the view waiting for one, else to the queue. */
+  protected toView(message: Message): void {
+    const waiter = this.#waiters?.shift();
+    if (waiter !== undefined) {
+      waiter(message);
+      return;
+    }
+    (this.#queue ??= []).push(message);
+    this.#queuedLength += message.length;
+  }
+
+  /** A message left the queue for the view (a connection that stopped reading its peer may resume). */
+  protected taken(): void {}
+
+  /**
+   * The connection has ended for the view: a waiting view gets `null`, and so does every later wait
+   * once the queue is empty. `discard` forgets what is queued instead of letting the view read it.
+   */
+  protected endForView(discard: boolean): void {
+    this.#ended = true;
+    if (discard) {
+      this.#queue = null;
+      this.#queuedLength = 0;
+    }
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters !== null) for (const waiter of waiters) waiter(null);
+  }
+
+  #take(): Message | undefined {
+    const message = this.#queue?.shift();
+    if (message === undefined) return undefined;
+    this.#queuedLength -= message.length;
+    this.taken();
+    return message;
+  }
+
+  #addWaiter(waiter: Waiter): void {
+    // A literal, not `[]` then push: an empty array grows to room for 17 on its first push, and a
+    // view waiting on an idle connection holds one waiter for as long as it is idle.
+    if (this.#waiters === null) this.#waiters = [waiter];
+    else this.#waiters.push(waiter);
+  }
+}
