@@ -467,16 +467,7 @@ function sseLink(
     };
   };
   open();
-  return {
-    send: (data) => poster?.send(data),
-    close: (code, reason) => {
-      poster?.close(code, reason);
-      finish(code, reason, true);
-    },
-    get bufferedAmount() {
-      return poster?.bufferedAmount ?? 0;
-    },
-  };
+  return postingLink(() => poster, finish);
 }
 
 interface PollAnswer {
@@ -484,6 +475,26 @@ interface PollAnswer {
   protocol: string;
   messages: Array<{ seq: number; text?: string; binary?: string }>;
   close?: { code: number; reason: string };
+}
+
+/**
+ * The link of a fallback transport: what the page sends is POSTed by the connection's poster (made
+ * once the server has given the connection its id), and closing tells the server, then ends the link.
+ */
+function postingLink(
+  posterNow: () => Poster | null,
+  finish: (code: number, reason: string, wasClean: boolean) => void,
+): Link {
+  return {
+    send: (data) => posterNow()?.send(data),
+    close: (code, reason) => {
+      posterNow()?.close(code, reason);
+      finish(code, reason, true);
+    },
+    get bufferedAmount() {
+      return posterNow()?.bufferedAmount ?? 0;
+    },
+  };
 }
 
 function longPollLink(
@@ -537,16 +548,7 @@ function longPollLink(
     }
   };
   void run();
-  return {
-    send: (data) => poster?.send(data),
-    close: (code, reason) => {
-      poster?.close(code, reason);
-      finish(code, reason, true);
-    },
-    get bufferedAmount() {
-      return poster?.bufferedAmount ?? 0;
-    },
-  };
+  return postingLink(() => poster, finish);
 }
 
 // Helpers --------------------------------------------------------------------------------------------
