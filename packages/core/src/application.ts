@@ -4,7 +4,7 @@ import {
   type ConversionContext,
 } from './handler/exception';
 import { loadMiddleware, middlewareMode, type MiddlewareMode, type RequestHandler } from './handler/load';
-import { isPromiseLike, type MaybePromise } from './handler/sync';
+import { isPromiseLike, isSettled, type MaybePromise } from './handler/sync';
 import type { HttpRequest } from './http/request';
 import type { HttpResponse } from './http/response';
 import { ServerAlreadyListening } from './exceptions';
@@ -23,6 +23,17 @@ import { inspectViews } from './views/inspect';
  * {@link createApp}. `handle()` runs one request in process; `listen()` serves HTTP and WebSocket
  * upgrades on one port.
  */
+/** Where {@link Application.respondTo} hands a response: `deliver` writes it and never throws. */
+export interface ResponseSink {
+  deliver(response: HttpResponse): void;
+}
+
+/** Hands `answer` to `sink` now, or once it settles (the promises given here never reject). */
+function deliverWhenReady(answer: MaybePromise<HttpResponse>, sink: ResponseSink): void {
+  if (isPromiseLike(answer)) void answer.then((response) => sink.deliver(response));
+  else sink.deliver(answer);
+}
+
 export class Application {
   /** The settings with defaults filled in. Read per request, so changing them takes effect at once. */
   readonly settings: ResolvedSettings;
@@ -97,6 +108,30 @@ export class Application {
       (response) => this.#finish(request, response),
       (error: unknown) => responseForException(request, error, this.#conversion),
     );
+  }
+
+  /**
+   * As {@link Application.respond}, but hands the response to `sink` (in the same tick when everything
+   * on the way was synchronous) instead of returning it: one promise reaction where `respond()` and
+   * the caller's own `then()` would be two. A WebSocket's handshake request waits as long as its
+   * connection lives, so what its answer holds meanwhile is held by every idle connection.
+   */
+  respondTo(request: HttpRequest, sink: ResponseSink): void {
+    const answer = this.#dispatch(request);
+    if (!isPromiseLike(answer)) {
+      this.#finishInto(request, answer, sink);
+      return;
+    }
+    // The handler's own promises never reject: nothing to add for them.
+    const convert = isSettled(answer)
+      ? undefined
+      : (error: unknown): void =>
+          deliverWhenReady(responseForException(request, error, this.#conversion), sink);
+    answer.then((response) => this.#finishInto(request, response, sink), convert);
+  }
+
+  #finishInto(request: HttpRequest, response: HttpResponse, sink: ResponseSink): void {
+    deliverWhenReady(this.#finish(request, response), sink);
   }
 
   /** The response for a request that failed before it could run (a bad target, a body too big). */

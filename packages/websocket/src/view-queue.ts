@@ -9,7 +9,10 @@
  */
 export type Message = string | Buffer;
 
-type Waiter = (message: Message | null) => void;
+// A waiting view is resumed with an iterator result: a `for await` step's promise is resolved with it
+// directly (its resolve function is the waiter, no closure an idle connection would hold), a
+// `wait()` unwraps it.
+type Waiter = (result: IteratorResult<Message>) => void;
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -27,9 +30,9 @@ export abstract class ViewQueue {
     if (this.#ended) return Promise.resolve(null);
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const waiter = (message: Message | null): void => {
+      const waiter = (result: IteratorResult<Message>): void => {
         if (timer !== undefined) clearTimeout(timer);
-        resolve(message);
+        resolve(result.done === true ? null : result.value);
       };
       this.#addWaiter(waiter);
       if (timeoutMs !== undefined) {
@@ -58,18 +61,17 @@ export abstract class ViewQueue {
   /** `for await (const message of ws)`: every message until the connection closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     // A plain iterator rather than an async generator, resolving each step's promise straight from
-    // the delivery: one promise per message instead of three, which shows on an echo loop.
-    return {
-      next: () => {
-        const queued = this.#take();
-        if (queued !== undefined) return Promise.resolve({ done: false, value: queued });
-        if (this.#ended) return Promise.resolve(DONE);
-        return new Promise((resolve) =>
-          this.#addWaiter((message) => resolve(message === null ? DONE : { done: false, value: message })),
-        );
-      },
-      return: () => Promise.resolve(DONE),
-    };
+    // the delivery: one promise per message instead of three, which shows on an echo loop. An object
+    // of a class, whose methods live on its prototype: no closures per connection.
+    return new Messages(this);
+  }
+
+  /** The next step of a `for await`: resolved from the delivery. */
+  nextStep(): Promise<IteratorResult<Message>> {
+    const queued = this.#take();
+    if (queued !== undefined) return Promise.resolve({ done: false, value: queued });
+    if (this.#ended) return Promise.resolve(DONE);
+    return new Promise((resolve) => this.#addWaiter(resolve));
   }
 
   /** The length (characters of text, bytes of binary) of the messages waiting for the view. */
@@ -86,7 +88,7 @@ export abstract class ViewQueue {
   protected toView(message: Message): void {
     const waiter = this.#waiters?.shift();
     if (waiter !== undefined) {
-      waiter(message);
+      waiter({ done: false, value: message });
       return;
     }
     (this.#queue ??= []).push(message);
@@ -108,7 +110,7 @@ export abstract class ViewQueue {
     }
     const waiters = this.#waiters;
     this.#waiters = null;
-    if (waiters !== null) for (const waiter of waiters) waiter(null);
+    if (waiters !== null) for (const waiter of waiters) waiter(DONE);
   }
 
   #take(): Message | undefined {
@@ -124,5 +126,22 @@ export abstract class ViewQueue {
     // view waiting on an idle connection holds one waiter for as long as it is idle.
     if (this.#waiters === null) this.#waiters = [waiter];
     else this.#waiters.push(waiter);
+  }
+}
+
+/** `for await (const message of ws)`: the queue's iterator. */
+class Messages implements AsyncIterator<Message> {
+  readonly #queue: ViewQueue;
+
+  constructor(queue: ViewQueue) {
+    this.#queue = queue;
+  }
+
+  next(): Promise<IteratorResult<Message>> {
+    return this.#queue.nextStep();
+  }
+
+  return(): Promise<IteratorResult<Message>> {
+    return Promise.resolve(DONE);
   }
 }

@@ -34,7 +34,7 @@ export function loadMiddleware(
   context: () => ConversionContext,
 ): RequestHandler {
   const hooks = emptyHooks();
-  const viewLayer = createViewLayer(resolver, hooks);
+  const viewLayer = createViewLayer(resolver, hooks, context);
   const stack =
     middlewareMode(settings) === 'MIDDLEWARE'
       ? buildOnion(settings.MIDDLEWARE!, viewLayer, hooks, context)

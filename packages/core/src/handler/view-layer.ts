@@ -3,9 +3,9 @@ import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import type { Resolution, UrlResolver } from '../urls/resolver';
 import type { View, ViewParams } from '../urls/patterns';
-import { missingResponse } from './exception';
+import { missingResponse, responseForException, type ConversionContext } from './exception';
 import type { StackHooks } from './hooks';
-import { isPromiseLike, runSteps, type MaybePromise, type Steps } from './sync';
+import { isPromiseLike, markSettled, runSteps, type MaybePromise, type Steps } from './sync';
 import type { ResponseOrNothing } from './types';
 
 /** Runs a view in its place: called with the view and its parameters, answers for it. */
@@ -32,11 +32,14 @@ export function setViewRunner(request: HttpRequest, runner: ViewRunner): void {
  * The innermost handler, shared by both modes (Django's `_get_response`): resolve the URL, run the
  * `processView` hooks, the view (or the request's view runner), the `processException` hooks for a
  * view error, then the `processTemplateResponse` hooks and `render()`. Synchronous as long as every
- * step answered synchronously. Exceptions it does not handle propagate to the caller's conversion.
+ * step answered synchronously. Exceptions it does not handle propagate to the caller's conversion,
+ * except after a view that answered later: that answer is converted here (`context`), as the
+ * caller's wrapper would, and comes as a promise marked settled.
  */
 export function createViewLayer(
   resolver: UrlResolver,
   hooks: StackHooks,
+  context: () => ConversionContext,
 ): (request: HttpRequest) => MaybePromise<HttpResponse> {
   /**
    * The view hooks from the one at `index` on, whose answer was `answered` (a response, or a promise
@@ -92,6 +95,22 @@ export function createViewLayer(
     return response;
   }
 
+  /** What `steps` answer, an error they throw or reject with converted as the wrapper would. */
+  function converted(
+    request: HttpRequest,
+    steps: () => MaybePromise<HttpResponse>,
+  ): MaybePromise<HttpResponse> {
+    const convert = (error: unknown): MaybePromise<HttpResponse> =>
+      responseForException(request, error, context());
+    let answer: MaybePromise<HttpResponse>;
+    try {
+      answer = steps();
+    } catch (error) {
+      return convert(error);
+    }
+    return isPromiseLike(answer) ? Promise.resolve(answer).then(undefined, convert) : answer;
+  }
+
   return function viewLayer(request) {
     const match = resolver.resolve(request.path);
     request.resolverMatch = match;
@@ -122,15 +141,21 @@ export function createViewLayer(
     }
     if (isPromiseLike(result)) {
       // A view that answers later (a WebSocket view answers when its connection ends) is waited for
-      // by one reaction, not by suspended steps: what an idle connection holds is that much smaller.
-      return Promise.resolve(result).then(
-        (response) => runSteps(responseSteps(request, match, () => response)),
-        (error: unknown) =>
-          runSteps(
-            responseSteps(request, match, () => {
-              throw error;
-            }),
-          ),
+      // by one reaction, not by suspended steps, which converts what it does not handle itself: the
+      // wrapper around this layer then has nothing to add. What an idle connection holds is that
+      // much smaller.
+      return markSettled(
+        Promise.resolve(result).then(
+          (response) => converted(request, () => runSteps(responseSteps(request, match, () => response))),
+          (error: unknown) =>
+            converted(request, () =>
+              runSteps(
+                responseSteps(request, match, () => {
+                  throw error;
+                }),
+              ),
+            ),
+        ),
       );
     }
     return runSteps(responseSteps(request, match, () => result));

@@ -42,6 +42,8 @@ export interface ServedApplication {
    * when everything on the way did, so the response is written in the tick the request arrived.
    */
   respond(request: HttpRequest): HttpResponse | Promise<HttpResponse>;
+  /** As `respond`, handing the response to `sink.deliver` (see `Application.respondTo`). */
+  respondTo(request: HttpRequest, sink: { deliver(response: HttpResponse): void }): void;
   /** The response for a request that failed before it could be run (bad target, body too big). */
   respondToError(request: HttpRequest, error: unknown): HttpResponse;
   /**
@@ -97,12 +99,19 @@ export class NodeServer {
       this.#serveUpgrade(incoming, socket, head),
     );
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.#refuse(error, socket));
+    // One listener for every socket (`this` is the socket): a closure or a `once` wrapper per
+    // connection would cost each idle WebSocket a few hundred bytes for as long as it lives.
+    const sockets = this.#sockets;
+    const forget = (socket: Duplex): void => {
+      sockets.delete(socket);
+      this.#refusingConnections = false;
+    };
+    const onSocketClose = function (this: Duplex): void {
+      forget(this);
+    };
     server.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => {
-        this.#sockets.delete(socket);
-        this.#refusingConnections = false;
-      });
+      sockets.add(socket);
+      socket.on('close', onSocketClose);
     });
     this.#server = server;
   }
@@ -295,16 +304,7 @@ export class NodeServer {
       );
       return;
     }
-    this.#answer(
-      request,
-      (response) => {
-        // After a 101 the socket belongs to the WebSocket; no HTTP bytes may follow.
-        // (Its parsed request is read from the upgrade, which lets go of it once handed over.)
-        const handshake = upgrade.handshake;
-        if (handshake !== null) writeRawResponse(socket, response, logger, handshake.incoming);
-      },
-      () => socket.destroy(),
-    );
+    this.#app.respondTo(request, upgrade);
   }
 
   /**
@@ -392,6 +392,7 @@ function checkingInterval(settings: ResolvedSettings): number {
 class NodeUpgrade implements Http1UpgradeContext {
   handshake: { readonly incoming: IncomingMessage; readonly head: Buffer } | null;
   #onError: ((error: Error) => void) | null;
+  readonly #logger: Logger;
 
   constructor(
     incoming: IncomingMessage,
@@ -400,6 +401,7 @@ class NodeUpgrade implements Http1UpgradeContext {
     logger: Logger,
   ) {
     this.handshake = { incoming, head };
+    this.#logger = logger;
     const target = incoming.url ?? '';
     this.#onError = (error) =>
       logger.warn(`Socket error during upgrade of ${escapeForLog(target)}: ${escapeForLog(error.message)}`);
@@ -408,6 +410,21 @@ class NodeUpgrade implements Http1UpgradeContext {
 
   get upgraded(): boolean {
     return this.handshake === null;
+  }
+
+  /**
+   * Writes the answer to the handshake request, unless the socket was handed over: after a 101 it
+   * belongs to the WebSocket, and no HTTP bytes may follow. The writer answers a response it cannot
+   * write with a bare 500 itself; only if even that throws (a logger that throws) is the socket dropped.
+   */
+  deliver(response: HttpResponse): void {
+    const handshake = this.handshake;
+    if (handshake === null) return;
+    try {
+      writeRawResponse(this.socket, response, this.#logger, handshake.incoming);
+    } catch {
+      this.socket.destroy();
+    }
   }
 
   handOver(): void {
