@@ -72,6 +72,8 @@ export class WebSocketConnection extends ViewQueue implements WebSocketConnectio
   // Payload bytes handed to ws so far: with bufferedAmount, how much the peer has taken (liveness.ts).
   #handedOut = 0;
   readonly #liveness: Liveness<WebSocketConnection> | null;
+  // Made on the first send: what tells each send() when its frame was written.
+  #sends: SendTracker | null = null;
   /** What carries it: an HTTP/1.1 upgrade (`'http/1.1'`) or an HTTP/2 stream (`'h2'`, RFC 8441). */
   readonly transport: WebSocketTransport;
 
@@ -149,28 +151,9 @@ export class WebSocketConnection extends ViewQueue implements WebSocketConnectio
       options = BINARY_FRAME;
     }
     if (!this.#admit(payload.length)) return this.#refuse();
-    // Declared before it is assigned: the callback reads it, and ws could call it before `new Promise`
-    // returns (then the rejection is marked handled just after).
-    let promise: Promise<void> | undefined;
-    let failedAtOnce = false;
-    // eslint-disable-next-line prefer-const
-    promise = new Promise((resolve, reject) => {
-      this.#socket.send(payload, options, (error) => {
-        if ((error === undefined || error === null) && !this.#stream.destroyed) {
-          resolve();
-          return;
-        }
-        // Handled before it rejects, so a send nobody awaits (a peer that just left) can't become an
-        // unhandled rejection; `await ws.send()` still throws.
-        if (promise === undefined) failedAtOnce = true;
-        else quietly(promise);
-        // The frame could not be written: the connection went away underneath it.
-        const cause = error?.message ?? 'the connection was dropped before the message was written';
-        reject(new WebSocketClosed(`Cannot send on a WebSocket that went away: ${cause}`));
-      });
-    });
-    if (failedAtOnce) quietly(promise);
-    return promise;
+    const sends = (this.#sends ??= new SendTracker(this.#stream));
+    this.#socket.send(payload, options, sends.onWritten);
+    return sends.sent(this.#socket.bufferedAmount === 0);
   }
 
   /** Starts the closing handshake; does nothing once closing or closed. */
@@ -299,6 +282,49 @@ export class WebSocketConnection extends ViewQueue implements WebSocketConnectio
     // ws has already chosen the close code (1009 for an oversized message, 1007 for bad UTF-8...).
     this.#context.logger.warn(
       `WebSocket ${this.#path}: ${error.message}${error.code ? ` (${error.code})` : ''}`,
+    );
+  }
+}
+
+// A send whose frame the kernel took at once resolves with this promise: nothing is left to wait for.
+const WRITTEN: Promise<void> = Promise.resolve();
+
+/**
+ * When each `send()` of a connection has its frame written. Every frame is handed to ws with the same
+ * callback, which ws and Node call in the order of the frames: the n-th call is the n-th frame's.
+ * A frame the kernel took synchronously (nothing buffered after ws.send, the usual case) needs no
+ * promise of its own; one that waits in a buffer gets a promise settled by its call.
+ */
+class SendTracker {
+  readonly onWritten: (error?: Error | null) => void;
+  #handed = 0;
+  #written = 0;
+  #waiting: Array<{ frame: number; resolve: () => void; reject: (error: Error) => void }> | null = null;
+
+  constructor(stream: Duplex) {
+    this.onWritten = (error) => {
+      const frame = ++this.#written;
+      const head = this.#waiting?.[0];
+      if (head === undefined || head.frame !== frame) return;
+      this.#waiting!.shift();
+      // A write still pending when the socket is destroyed is reported as a success by Node.
+      if ((error === undefined || error === null) && !stream.destroyed) {
+        head.resolve();
+        return;
+      }
+      const cause = error?.message ?? 'the connection was dropped before the message was written';
+      head.reject(new WebSocketClosed(`Cannot send on a WebSocket that went away: ${cause}`));
+    };
+  }
+
+  /** The promise of the frame just handed to ws; `flushed`: nothing of it is left in a buffer. */
+  sent(flushed: boolean): Promise<void> {
+    const frame = ++this.#handed;
+    if (flushed && (this.#waiting === null || this.#waiting.length === 0)) return WRITTEN;
+    // Handled before it can reject, so a send nobody awaits (a peer that just left) can't become an
+    // unhandled rejection; `await ws.send()` still throws.
+    return quietly(
+      new Promise<void>((resolve, reject) => (this.#waiting ??= []).push({ frame, resolve, reject })),
     );
   }
 }
