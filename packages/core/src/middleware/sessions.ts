@@ -157,7 +157,7 @@ function* saveSteps(request: HttpRequest, response: HttpResponse, session: Sessi
     ? store.keyFor(data, expiresAt)
     : (session.sessionKey ?? randomString(32));
   yield store.save(session.sessionKey, data, expiresAt);
-  const value = new Signer(settings.SECRET_KEY, SESSION_SALT).sign(session.sessionKey);
+  const value = sessionSigner(settings.SECRET_KEY).sign(session.sessionKey);
   if (value.length + settings.SESSION_COOKIE_NAME.length > MAX_COOKIE_BYTES)
     loggerOf(request).warn(
       `The session cookie of ${escapeForLog(request.path)} is ${value.length} bytes: browsers drop cookies over ${MAX_COOKIE_BYTES} bytes`,
@@ -168,9 +168,19 @@ function* saveSteps(request: HttpRequest, response: HttpResponse, session: Sessi
   return response;
 }
 
+// The session cookie is unsigned on every request: one Signer per secret, not one per request (a
+// Signer looks its key up by the secret and salt joined, a long string to hash each time).
+let lastSigner: { readonly secret: string | undefined; readonly signer: Signer } | null = null;
+
+function sessionSigner(secret: string | undefined): Signer {
+  if (lastSigner === null || lastSigner.secret !== secret)
+    lastSigner = { secret, signer: new Signer(secret, SESSION_SALT) };
+  return lastSigner.signer;
+}
+
 function unsignKey(signed: string, secret: string | undefined): string | null {
   try {
-    return new Signer(secret, SESSION_SALT).unsign(signed);
+    return sessionSigner(secret).unsign(signed);
   } catch (error) {
     if (error instanceof BadSignature) return null;
     throw error;

@@ -17,7 +17,7 @@ import type { ResolvedSettings } from '../settings';
 import { requestFromHttp2Stream } from './http2-incoming';
 import { writeHttp2BareStatus, writeHttp2Response } from './http2-outgoing';
 import { releaseOnSecondCall } from './temporary-files';
-import { checkDeclaredLength, readRequestBody } from './incoming';
+import { BodyReading, checkDeclaredLength, readRequestBody } from './incoming';
 
 /**
  * What the HTTP/2 side needs of the application: the same as node-server.ts's `ServedApplication`
@@ -206,21 +206,21 @@ export class Http2Transport {
     }
     // REQUEST_TIMEOUT, as Node's HTTP/1.1 parser enforces it: a body that has not all come in time is
     // dropped and answered 408 (one line), and the stream reset once the answer is out.
-    const reading = new AbortController();
+    const reading = new BodyReading();
     const whole = app.settings.REQUEST_TIMEOUT;
     const timer =
       whole > 0
         ? setTimeout(() => reading.abort(new Error(`REQUEST_TIMEOUT (${whole} ms) passed`)), whole)
         : null;
     timer?.unref();
-    readRequestBody(stream, request, app.settings, reading.signal).then(
+    readRequestBody(stream, request, app.settings, reading).then(
       (form) => {
         if (timer !== null) clearTimeout(timer);
         this.#answerWithBody(stream, request, form);
       },
       (error: unknown) => {
         if (timer !== null) clearTimeout(timer);
-        if (reading.signal.aborted) {
+        if (reading.aborted) {
           app.logger.warn(
             `Request Timeout: ${escapeForLog(stream.session?.socket?.remoteAddress ?? 'unknown')} did not send its whole request within REQUEST_TIMEOUT (${whole} ms)`,
           );

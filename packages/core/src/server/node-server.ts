@@ -12,6 +12,7 @@ import {
   assertUnambiguousHead,
   checkDeclaredLength,
   hasBody,
+  BodyReading,
   readRequestBody,
   requestForRefusal,
   requestFromIncoming,
@@ -66,7 +67,7 @@ export class NodeServer {
   /** Connections answered before their body was read, closing: what else they send is not served. */
   readonly #closing = new WeakSet<Duplex>();
   /** Connections whose request body is being read, with what stops the reading (on a timeout). */
-  readonly #readingBody = new WeakMap<Duplex, AbortController>();
+  readonly #readingBody = new WeakMap<Duplex, BodyReading>();
   /** Connections already answered 408: their body reader must not log the disconnect again. */
   readonly #timedOut = new WeakSet<Duplex>();
   /** Set while `MAX_CONNECTIONS` refuses connections, so the refusals log one line, not one each. */
@@ -206,9 +207,9 @@ export class NodeServer {
     }
     if (expectsContinue) res.writeContinue();
     const socket = incoming.socket;
-    const reading = new AbortController();
+    const reading = new BodyReading();
     this.#readingBody.set(socket, reading);
-    readRequestBody(incoming, request, settings, reading.signal).then(
+    readRequestBody(incoming, request, settings, reading).then(
       (form) => {
         this.#readingBody.delete(socket);
         this.#answerWithBody(request, res, form);
