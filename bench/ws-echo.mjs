@@ -50,6 +50,7 @@ async function load(url, server) {
 const skip = djangoSkipNote();
 const SERVERS = [
   { name: 'ws (bare)', server: { script: 'ws-bare.mjs' } },
+  { name: 'ws (bare), for await over decoded text', server: { script: 'ws-bare-iterate.mjs' } },
   { name: 'manouche acceptWebsocket view', server: { script: 'ws-manouche.mjs' } },
   ...(skip ? [] : [{ name: 'django channels consumer, daphne', server: djangoStart(daphneServer) }]),
 ];
@@ -107,7 +108,11 @@ await writeResults(
     notes: [
       'Each client sends a message and waits for its echo before sending the next. The Manouche view ' +
         'runs behind five pass-through middleware and WebSocketMiddleware and echoes with ' +
-        '`for await (const message of request.websocket) ws.send(message)`.',
+        '`for await (const message of request.websocket) ws.send(message)`: each text message is ' +
+        'decoded to a string and reaches the view through a promise, as dwebsocket hands out `str`. ' +
+        'The row "ws (bare), for await over decoded text" is ws alone written the same way (a queue-backed ' +
+        'async iterator over its message events, text decoded, the string sent back): the same work as ' +
+        "the Manouche view without the framework, beside bare ws's Buffer handed straight back.",
       skip ??
         `The Channels peer is an AsyncWebsocketConsumer echoing under daphne ${versions.daphne} ` +
           `(Django ${versions.django}, Channels ${versions.channels}); its CPU is read from /proc, in 10 ms ticks.`,

@@ -40,6 +40,14 @@ export const TARGETS = [
     atLeast: 0.95,
   },
   {
+    // Not one of the targets: the same comparison against ws doing the view's work.
+    label: 'WebSocket echo, like with like: no more CPU than bare ws written the same way (for await, text)',
+    file: 'ws-echo.json',
+    row: 'manouche acceptWebsocket view',
+    key: 'cpu',
+    below: { row: 'ws (bare), for await over decoded text' },
+  },
+  {
     label: 'Idle memory per WebSocket <= 1.2x bare ws (RSS)',
     file: 'ws-idle.json',
     row: 'manouche acceptWebsocket view',
