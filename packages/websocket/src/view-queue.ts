@@ -20,7 +20,9 @@ export abstract class ViewQueue {
   #queue: Message[] | null = null;
   // The length of the queued messages (characters for text, bytes for binary): what they hold.
   #queuedLength = 0;
-  #waiters: Waiter[] | null = null;
+  // The views waiting: one is kept as is (the usual case: a view waits for one message at a time),
+  // several in an array.
+  #waiters: Waiter | Waiter[] | null = null;
   #ended = false;
 
   /** The next message; `null` once the connection is closed, or after `timeoutMs` (no timeout by default). */
@@ -37,8 +39,7 @@ export abstract class ViewQueue {
       this.#addWaiter(waiter);
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
-          const index = this.#waiters?.indexOf(waiter) ?? -1;
-          if (index !== -1) this.#waiters!.splice(index, 1);
+          this.#removeWaiter(waiter);
           resolve(null);
         }, timeoutMs);
       }
@@ -81,12 +82,13 @@ export abstract class ViewQueue {
 
   /** Whether the view is waiting now: a message delivered goes straight to it, never to the queue. */
   protected get viewWaiting(): boolean {
-    return (this.#waiters?.length ?? 0) > 0;
+    const waiters = this.#waiters;
+    return waiters !== null && (typeof waiters === 'function' || waiters.length > 0);
   }
 
   /** A message from the peer: to the view waiting for one, else to the queue. */
   protected toView(message: Message): void {
-    const waiter = this.#waiters?.shift();
+    const waiter = this.#takeWaiter();
     if (waiter !== undefined) {
       waiter({ done: false, value: message });
       return;
@@ -110,7 +112,8 @@ export abstract class ViewQueue {
     }
     const waiters = this.#waiters;
     this.#waiters = null;
-    if (waiters !== null) for (const waiter of waiters) waiter(DONE);
+    if (typeof waiters === 'function') waiters(DONE);
+    else if (waiters !== null) for (const waiter of waiters) waiter(DONE);
   }
 
   #take(): Message | undefined {
@@ -122,10 +125,29 @@ export abstract class ViewQueue {
   }
 
   #addWaiter(waiter: Waiter): void {
-    // A literal, not `[]` then push: an empty array grows to room for 17 on its first push, and a
-    // view waiting on an idle connection holds one waiter for as long as it is idle.
-    if (this.#waiters === null) this.#waiters = [waiter];
-    else this.#waiters.push(waiter);
+    const waiters = this.#waiters;
+    if (waiters === null) this.#waiters = waiter;
+    else if (typeof waiters === 'function') this.#waiters = [waiters, waiter];
+    else waiters.push(waiter);
+  }
+
+  #takeWaiter(): Waiter | undefined {
+    const waiters = this.#waiters;
+    if (waiters === null) return undefined;
+    if (typeof waiters === 'function') {
+      this.#waiters = null;
+      return waiters;
+    }
+    return waiters.shift();
+  }
+
+  #removeWaiter(waiter: Waiter): void {
+    const waiters = this.#waiters;
+    if (waiters === waiter) this.#waiters = null;
+    else if (Array.isArray(waiters)) {
+      const index = waiters.indexOf(waiter);
+      if (index !== -1) waiters.splice(index, 1);
+    }
   }
 }
 

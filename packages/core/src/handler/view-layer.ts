@@ -111,6 +111,27 @@ export function createViewLayer(
     return isPromiseLike(answer) ? Promise.resolve(answer).then(undefined, convert) : answer;
   }
 
+  // Its own function, so the closures the reaction holds capture only what they use.
+  function answerLater(
+    request: HttpRequest,
+    match: Resolution,
+    result: PromiseLike<unknown>,
+  ): Promise<HttpResponse> {
+    return markSettled(
+      Promise.resolve(result).then(
+        (response) => converted(request, () => runSteps(responseSteps(request, match, () => response))),
+        (error: unknown) =>
+          converted(request, () =>
+            runSteps(
+              responseSteps(request, match, () => {
+                throw error;
+              }),
+            ),
+          ),
+      ),
+    );
+  }
+
   return function viewLayer(request) {
     const match = resolver.resolve(request.path);
     request.resolverMatch = match;
@@ -144,19 +165,7 @@ export function createViewLayer(
       // by one reaction, not by suspended steps, which converts what it does not handle itself: the
       // wrapper around this layer then has nothing to add. What an idle connection holds is that
       // much smaller.
-      return markSettled(
-        Promise.resolve(result).then(
-          (response) => converted(request, () => runSteps(responseSteps(request, match, () => response))),
-          (error: unknown) =>
-            converted(request, () =>
-              runSteps(
-                responseSteps(request, match, () => {
-                  throw error;
-                }),
-              ),
-            ),
-        ),
-      );
+      return answerLater(request, match, result);
     }
     return runSteps(responseSteps(request, match, () => result));
   };
