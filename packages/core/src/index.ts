@@ -96,7 +96,7 @@ export { registerConverter, type PathConverter } from './urls/converters';
 export { LazyUrl, resolve, reverse, reverseLazy } from './urls/reverse';
 export { UrlResolver, type CompiledRoute, type Resolution, type ReverseOptions } from './urls/resolver';
 export { middlewareMode, type MiddlewareMode } from './handler/load';
-export { setViewRunner, type ViewRunner } from './handler/view-layer';
+export { setViewEnding, setViewRunner, type ViewEnding, type ViewRunner } from './handler/view-layer';
 export { defaultResponseForException, responseForException, serverError } from './handler/exception';
 export type {
   GetResponse,

@@ -15,7 +15,7 @@ import { WEBSOCKET_MODE_KEY } from './constants';
 import { parseFallbackRequest, FALLBACK_TRANSPORTS, type FallbackTransport } from './fallback/protocol';
 import { serveFallback } from './fallback/serve';
 import { acceptHandshake } from './handshake';
-import { serveConnection } from './serve';
+import { serveConnection, serveConnectionInViewLayer } from './serve';
 
 /** `accept`: plain HTTP and WebSocket on one URL; `require`: WebSocket only (plain HTTP gets 400). */
 export type WebSocketMode = 'accept' | 'require';
@@ -164,6 +164,7 @@ function wrapView(
     return runWebSocketView(info, request, () => view.call(this, request, params));
   };
   Reflect.defineMetadata(WEBSOCKET_MODE_KEY, info, wrapped);
+  undecorated.set(wrapped, { info, view });
   return wraps(view)(wrapped);
 }
 
@@ -183,16 +184,32 @@ function decorateMethod(
   return descriptor;
 }
 
-/** Plain HTTP runs the view (or gets 400 under `require`); a handshake is accepted, then the body runs. */
+/** What each view function made by the decorators wraps, and how: for the view layer to run it directly. */
+const undecorated = new WeakMap<object, { info: WebSocketViewInfo; view: AnyView }>();
+
+/**
+ * The decorated view function `view` is, unwrapped (`null` if it is not one): run through
+ * {@link runWebSocketView} with `inViewLayer`, nothing stands between the view layer and its answer.
+ */
+export function undecoratedView(view: object): { info: WebSocketViewInfo; view: AnyView } | null {
+  return undecorated.get(view) ?? null;
+}
+
+/**
+ * Plain HTTP runs the view (or gets 400 under `require`); a handshake is accepted, then the body runs.
+ * `inViewLayer`: the caller is the handler's view layer itself (the WebSocket middleware's runner), which
+ * then closes the connection when the body ends, instead of a reaction of this function's own.
+ */
 export function runWebSocketView(
   info: WebSocketViewInfo,
   request: HttpRequest,
   body: () => HttpResponse | void | Promise<HttpResponse | void>,
+  inViewLayer = false,
 ): ViewResult {
   // Not an async function: what it returns for a WebSocket is the connection's own promise, which
   // stays pending as long as the connection lives; an async wrapper would add a frame to each.
   try {
-    return acceptThenServe(info, request, body);
+    return acceptThenServe(info, request, body, inViewLayer);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -202,6 +219,7 @@ function acceptThenServe(
   info: WebSocketViewInfo,
   request: HttpRequest,
   body: () => HttpResponse | void | Promise<HttpResponse | void>,
+  inViewLayer: boolean,
 ): ViewResult {
   if (request.websocket !== null) return Promise.resolve(body()); // already accepted by whoever serves it
   if (info.fallback !== undefined && info.fallback.length > 0 && !request.isWebsocket()) {
@@ -219,5 +237,7 @@ function acceptThenServe(
   }
   const refused: HttpResponse | null = acceptHandshake(request, info.protocols);
   if (refused !== null) return Promise.resolve(refused);
-  return serveConnection(request, body);
+  return inViewLayer
+    ? (serveConnectionInViewLayer(request, body) as ViewResult)
+    : serveConnection(request, body);
 }

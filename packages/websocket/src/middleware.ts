@@ -6,7 +6,7 @@ import {
   type ViewFunction,
   type ViewParams,
 } from '@manouche/core';
-import { websocketInfoOf, runWebSocketView, type WebSocketViewInfo } from './decorators';
+import { undecoratedView, websocketInfoOf, runWebSocketView, type WebSocketViewInfo } from './decorators';
 import { refuseAndLog } from './handshake';
 
 const ACCEPT_ALL: WebSocketViewInfo = { mode: 'accept', protocols: [] };
@@ -34,10 +34,14 @@ function runView(
   view: ViewFunction,
   params: ViewParams,
 ): Promise<HttpResponse | null | undefined | void> {
-  // A decorated view (function or class-based) handshakes itself: exactly one 101 either way.
+  // A view function the decorators made is run here directly, nothing between it and the view layer.
+  const direct = undecoratedView(view);
+  if (direct !== null)
+    return runWebSocketView(direct.info, request, () => direct.view(request, params), true);
+  // Any other decorated view (wrapped again, class-based) handshakes itself: exactly one 101 either way.
   if (websocketInfoOf(view) !== undefined) return Promise.resolve(view(request, params));
   if (request.app!.settings.WEBSOCKET_ACCEPT_ALL) {
-    return runWebSocketView(ACCEPT_ALL, request, () => view(request, params));
+    return runWebSocketView(ACCEPT_ALL, request, () => view(request, params), true);
   }
   // A malformed handshake gets its own answer (426 for another version...) before "not accepted".
   return Promise.resolve(

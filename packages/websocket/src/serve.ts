@@ -4,7 +4,13 @@
  * open connections of each application, closed with 1001 by `Application.close()`
  * ({@link connectionContextOf}).
  */
-import { HttpResponse, type HttpRequest, type RequestApp } from '@manouche/core';
+import {
+  HttpResponse,
+  setViewEnding,
+  type HttpRequest,
+  type RequestApp,
+  type ViewEnding,
+} from '@manouche/core';
 import { CloseCode, HandshakeStatus } from './constants';
 import type { ConnectionContext, WebSocketConnection } from './connection';
 
@@ -36,6 +42,36 @@ export function serveConnection(request: HttpRequest, body: () => unknown): Prom
     },
   );
 }
+
+/**
+ * As {@link serveConnection}, for a view body the handler's view layer runs directly (no wrapper
+ * between them that could see its answer): returns the body's own promise and leaves the closing
+ * and the `101` to the view layer's reaction to it ({@link CONNECTION_ENDING}), so an idle
+ * connection holds one reaction less.
+ */
+export function serveConnectionInViewLayer(request: HttpRequest, body: () => unknown): Promise<unknown> {
+  setViewEnding(request, CONNECTION_ENDING);
+  try {
+    return Promise.resolve(body());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const CONNECTION_ENDING: ViewEnding = {
+  returned(request) {
+    const connection = request.websocket as WebSocketConnection;
+    connection.close(CloseCode.NORMAL);
+    return connection.ended.then(() => switchingProtocols(connection));
+  },
+  threw(request, error) {
+    const connection = request.websocket as WebSocketConnection;
+    connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    return connection.ended.then(() => {
+      throw error;
+    });
+  },
+};
 
 /** The `101` as the outgoing middleware sees it; never written (ws wrote the real one). */
 function switchingProtocols(connection: WebSocketConnection): HttpResponse {

@@ -29,6 +29,47 @@ export function setViewRunner(request: HttpRequest, runner: ViewRunner): void {
 }
 
 /**
+ * What becomes of the answer of a view a runner started, once it settles: the response the handler
+ * goes on with (or a promise of one), or an exception. Static functions, given the request.
+ */
+export interface ViewEnding {
+  returned(request: HttpRequest, value: unknown): unknown;
+  threw(request: HttpRequest, error: unknown): unknown;
+}
+
+const viewEndings = new WeakMap<HttpRequest, ViewEnding>();
+
+/**
+ * Called by a view runner (see {@link setViewRunner}) that returns the view's own pending answer:
+ * the handler applies `ending` to it when it settles, in the same reaction that goes on with the
+ * response. A WebSocket view's answer settles when its connection ends, and each reaction waiting
+ * on it is held by every idle connection until then; this saves the runner one of its own.
+ */
+export function setViewEnding(request: HttpRequest, ending: ViewEnding): void {
+  viewEndings.set(request, ending);
+}
+
+/** What the view's settled answer becomes: its ending's result, when its runner set one. */
+function endView(request: HttpRequest, outcome: unknown, threw: boolean): unknown {
+  const ending = viewEndings.get(request);
+  if (ending === undefined) {
+    if (threw) throw outcome;
+    return outcome;
+  }
+  viewEndings.delete(request);
+  return threw ? ending.threw(request, outcome) : ending.returned(request, outcome);
+}
+
+/** A runner's answer with its ending applied now (where the answer is awaited by steps). */
+function withEnding(request: HttpRequest, answer: unknown): unknown {
+  if (!isPromiseLike(answer) || !viewEndings.has(request)) return answer;
+  return Promise.resolve(answer).then(
+    (value) => endView(request, value, false),
+    (error: unknown) => endView(request, error, true),
+  );
+}
+
+/**
  * The innermost handler, shared by both modes (Django's `_get_response`): resolve the URL, run the
  * `processView` hooks, the view (or the request's view runner), the `processException` hooks for a
  * view error, then the `processTemplateResponse` hooks and `render()`. Synchronous as long as every
@@ -59,7 +100,9 @@ export function createViewLayer(
     }
     const runner = viewRunners.get(request);
     return yield* responseSteps(request, match, () =>
-      runner === undefined ? match.view(request, match.params) : runner(request, match.view, match.params),
+      runner === undefined
+        ? match.view(request, match.params)
+        : withEnding(request, runner(request, match.view, match.params)),
     );
   }
 
@@ -119,14 +162,13 @@ export function createViewLayer(
   ): Promise<HttpResponse> {
     return markSettled(
       Promise.resolve(result).then(
-        (response) => converted(request, () => runSteps(responseSteps(request, match, () => response))),
+        (value) =>
+          converted(request, () =>
+            runSteps(responseSteps(request, match, () => endView(request, value, false))),
+          ),
         (error: unknown) =>
           converted(request, () =>
-            runSteps(
-              responseSteps(request, match, () => {
-                throw error;
-              }),
-            ),
+            runSteps(responseSteps(request, match, () => endView(request, error, true))),
           ),
       ),
     );
