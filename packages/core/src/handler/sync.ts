@@ -52,23 +52,18 @@ async function continueSteps<T>(steps: Steps<T>, pending: PromiseLike<unknown>):
   }
 }
 
-// The mark of a promise made from a response already in hand (settledWith): it never rejects, and
-// its value is that response.
+// The mark of a promise the handler made: it never rejects and always holds a response. Its value is
+// that response when it was already in hand when the promise was made, else `null`.
 const SETTLED = Symbol('manouche.settled');
 
-type SettledPromise = Promise<HttpResponse> & { [SETTLED]?: HttpResponse };
-
-// Promises marked by markSettled: a weak set rather than a property, which a promise has no room
-// for in itself (a property costs it a backing store), and a WebSocket's request holds such a
-// promise as long as its connection lives.
-const marked = new WeakSet<Promise<HttpResponse>>();
+type SettledPromise = Promise<HttpResponse> & { [SETTLED]?: HttpResponse | null };
 
 /**
  * Marks `promise`, which must never reject and always hold a response, as the handler's own: a layer
  * that hands it back unchanged (a pass-through) then needs no second wrapping.
  */
 export function markSettled(promise: Promise<HttpResponse>): Promise<HttpResponse> {
-  marked.add(promise);
+  (promise as SettledPromise)[SETTLED] = null;
   return promise;
 }
 
@@ -93,7 +88,7 @@ type RespondedWith = HttpResponse & { [SETTLED_PROMISE]?: Promise<HttpResponse> 
 
 /** Whether `value` is a promise the handler made (see {@link markSettled}). */
 export function isSettled(value: PromiseLike<unknown>): value is Promise<HttpResponse> {
-  return (value as SettledPromise)[SETTLED] !== undefined || marked.has(value as Promise<HttpResponse>);
+  return (value as SettledPromise)[SETTLED] !== undefined;
 }
 
 /** The response a promise made by {@link settledWith} holds, else `null` (it must be awaited). */
