@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Http1UpgradeContext } from '../http/request';
+import type { Http1UpgradeContext } from '../http/upgrade-context';
 import type { HttpResponse } from '../http/response';
 import { escapeForLog, type Logger } from '../log';
 import { writeRawResponse } from './outgoing';
