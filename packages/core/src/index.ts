@@ -33,16 +33,9 @@ export {
   statusOfError,
 } from './exceptions';
 export { consoleLogger, escapeForLog, type Logger } from './log';
-export {
-  HttpRequest,
-  type HttpRequestInit,
-  type ResolverMatch,
-  type UpgradeContext,
-  type Http1UpgradeContext,
-  type Http2UpgradeContext,
-  type RequestApp,
-  type RequestState,
-} from './http/request';
+export { HttpRequest, type RequestState } from './http/request';
+export type { HttpRequestInit, ResolverMatch, RequestApp } from './http/request-types';
+export type { UpgradeContext, Http1UpgradeContext, Http2UpgradeContext } from './http/upgrade-context';
 export {
   HttpResponse,
   HttpResponseBadRequest,

@@ -10,7 +10,7 @@ const SOURCE = resolve(__dirname, '../src');
  */
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['exceptions.ts', 'log.ts', 'signing.ts'],
-  ['settings.ts'],
+  ['settings.ts', 'settings/'],
   ['http/'],
   ['urls/', 'templates/', 'views/', 'server/'],
   ['handler/'],

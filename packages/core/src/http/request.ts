@@ -1,116 +1,16 @@
-import type { Duplex } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
-import type { ServerHttp2Stream } from 'node:http2';
-import { BadRequest, BadSignature, DisallowedHost, RawPostDataException } from '../exceptions';
+import { BadRequest, BadSignature, RawPostDataException } from '../exceptions';
 import { cookieSigner } from '../signing';
-import type { Logger } from '../log';
-import type { ResolvedSettings } from '../settings';
 import { jsonNestsDeeperThan, mediaType, MultipartParser, type ParsedForm } from './body';
 import { accepts, parseAccept, preferredType, type MediaRange } from './accept';
 import { parseCookies } from './cookies';
 import { RequestHeaders, type RawHeaderValue } from './headers';
-import { isHostAllowed, splitDomainPort } from './hosts';
+import { buildMeta } from './meta';
 import { QueryDict } from './query-dict';
+import { checkedHost, proxiedScheme, rawHost, requestPort } from './request-host';
+import type { HttpRequestInit, RequestApp, ResolverMatch } from './request-types';
 import type { UploadedFile } from './uploaded-file';
+import type { UpgradeContext } from './upgrade-context';
 import type { WebSocketConnection } from './websocket-connection';
-
-/** What the URL resolver found for a request (Django's `request.resolver_match`). */
-export interface ResolverMatch {
-  /** The view that will run (Django's `func`). */
-  readonly view: (...args: never[]) => unknown;
-  /** The converted URL parameters. */
-  readonly params: Record<string, unknown>;
-  /** The same object as `params`, under Django's name. */
-  readonly kwargs: Record<string, unknown>;
-  /** Positional arguments: always empty (routes capture named parameters only). */
-  readonly args: readonly unknown[];
-  /** The URL pattern's own name, without namespaces (`detail`), or `null`. */
-  readonly urlName: string | null;
-  /** The name to reverse, namespaces included (`blog:detail`); `null` when the pattern has no name. */
-  readonly viewName: string | null;
-  /** The namespaces of the `include()`s the route sits in, outermost first (`['blog']`). */
-  readonly namespaces: readonly string[];
-  /** `namespaces` joined with `:` (`blog`, `blog:api`), `''` outside any namespace. */
-  readonly namespace: string;
-  /**
-   * The application namespaces: an `include()`'s namespace is its application namespace too, as in
-   * Django's `include((patterns, app_name))`.
-   */
-  readonly appNames: readonly string[];
-  /** `appNames` joined with `:`. */
-  readonly appName: string;
-  /** The route as written, prefixes included (`blog/posts/<int:id>/`). */
-  readonly route: string;
-}
-
-/**
- * What carries a WebSocket handshake, set by the server (`null` for plain HTTP): an HTTP/1.1
- * `Upgrade` request and its socket, or an HTTP/2 extended CONNECT (RFC 8441) and its stream.
- */
-export type UpgradeContext = Http1UpgradeContext | Http2UpgradeContext;
-
-/**
- * An HTTP/1.1 `Upgrade` request: its raw socket, which the `101` hands over. What only the handshake
- * needs is released when the socket is handed over, so a long-lived connection does not keep its
- * parsed request alive.
- */
-export interface Http1UpgradeContext {
-  readonly transport?: 'http/1.1';
-  readonly socket: Duplex;
-  /** Node's parsed request and the bytes that followed its head; `null` once handed over. */
-  readonly handshake: { readonly incoming: IncomingMessage; readonly head: Buffer } | null;
-  /** Whether the socket was handed over (the `101` written): no HTTP bytes may be written any more. */
-  readonly upgraded: boolean;
-  /**
-   * Whoever takes the socket over (writes the `101`) calls this: from then on no HTTP bytes may be
-   * written to it, and the server lets go of the handshake and of its own error listener.
-   */
-  handOver(): void;
-}
-
-/**
- * An HTTP/2 extended CONNECT with `:protocol` `websocket` (RFC 8441): the stream carries the
- * WebSocket once answered `:status 200`. It reaches views as a `GET` with the WebSocket headers the
- * client sent (no `Sec-WebSocket-Key`: HTTP/2 has none), as an HTTP/1.1 handshake does.
- */
-export interface Http2UpgradeContext {
-  readonly transport: 'h2';
-  /** The stream (a `ServerHttp2Stream`): the WebSocket's frames travel in its DATA frames. */
-  readonly socket: ServerHttp2Stream;
-  /** Set by whoever answered `:status 200`; from then on no HTTP response may be written. */
-  upgraded: boolean;
-}
-
-/** The application-wide state a request can reach (set by `Application.handle`). */
-export interface RequestApp {
-  readonly settings: ResolvedSettings;
-  /** The compiled URL conf (`CommonMiddleware` asks it whether `path + '/'` resolves). */
-  readonly resolver: { match(path: string): unknown };
-  /** Where log lines go: `settings.LOGGER`, else stderr. */
-  readonly logger: Logger;
-  /** Registers work for the application's `close()` (the WebSocket package closes its sockets there). */
-  onClose(hook: () => Promise<void> | void): void;
-}
-
-/** How to build an `HttpRequest` without a socket (the test client and request factory use this). */
-export interface HttpRequestInit {
-  method?: string;
-  /** The decoded path, starting with `/`. */
-  path?: string;
-  /** The raw query string, without `?`. */
-  queryString?: string;
-  /** Header names in any case. */
-  headers?: Record<string, RawHeaderValue>;
-  body?: Buffer | string;
-  scheme?: 'http' | 'https';
-  remoteAddress?: string;
-  serverPort?: number;
-  upgrade?: UpgradeContext | null;
-  /** The protocol the request came in (`META.SERVER_PROTOCOL`): `HTTP/1.1` unless said otherwise. */
-  serverProtocol?: 'HTTP/1.1' | 'HTTP/2.0';
-  /** The header names are already lower case (Node's parser guarantees it): skips the check. */
-  headersAreLowerCase?: boolean;
-}
 
 const EMPTY_BODY = Buffer.alloc(0);
 
@@ -293,7 +193,7 @@ export class HttpRequest {
    * object without a prototype, like `COOKIES`.
    */
   get META(): Record<string, string> {
-    if (this.#META === null) this.#META = this.#buildMeta();
+    if (this.#META === null) this.#META = buildMeta(this, this.#connectionScheme, this.#serverProtocol);
     return this.#META;
   }
 
@@ -324,7 +224,7 @@ export class HttpRequest {
    * plain HTTP on over a TLS hop); otherwise the connection's own scheme.
    */
   get scheme(): 'http' | 'https' {
-    return this.#proxiedScheme() ?? this.#connectionScheme;
+    return proxiedScheme(this) ?? this.#connectionScheme;
   }
 
   /**
@@ -341,18 +241,6 @@ export class HttpRequest {
    */
   isSecure(): boolean {
     return this.scheme === 'https';
-  }
-
-  /** What `SECURE_PROXY_SSL_HEADER` says, or `null` when it is unset or its header is absent. */
-  #proxiedScheme(): 'http' | 'https' | null {
-    const proxyHeader = this.app?.settings.SECURE_PROXY_SSL_HEADER;
-    if (!proxyHeader) return null;
-    const [name, secureValue] = proxyHeader;
-    const header = /^HTTP_/i.test(name) ? name.slice(5).replace(/_/g, '-') : name;
-    const value = this.headers.get(header);
-    if (value === null) return null;
-    // Proxies that append give `https, http`: the first value is the one the client used (Django 4.1+).
-    return value.split(',', 1)[0]!.trim() === secureValue ? 'https' : 'http';
   }
 
   /**
@@ -376,15 +264,7 @@ export class HttpRequest {
    * `ALLOWED_HOSTS`.
    */
   getHost(): string {
-    const host = this.rawHost();
-    const settings = this.app?.settings;
-    if (!settings) return host;
-    const [domain] = splitDomainPort(host);
-    if (isHostAllowed(domain, settings.ALLOWED_HOSTS)) return host;
-    const hint = domain
-      ? ` You may need to add ${JSON.stringify(domain)} to ALLOWED_HOSTS.`
-      : ' The domain name provided is not valid.';
-    throw new DisallowedHost(`Invalid HTTP_HOST header: ${JSON.stringify(host)}.${hint}`);
+    return checkedHost(this);
   }
 
   /**
@@ -392,11 +272,7 @@ export class HttpRequest {
    * Django's reconstruction: the server name, with the port when it is not the scheme's default.
    */
   rawHost(): string {
-    const forwarded = this.app?.settings.USE_X_FORWARDED_HOST ? this.headers.get('x-forwarded-host') : null;
-    const host = forwarded ?? this.headers.get('host');
-    if (host !== null) return host;
-    const port = this.getPort();
-    return port === (this.isSecure() ? '443' : '80') ? 'localhost' : `localhost:${port}`;
+    return rawHost(this);
   }
 
   /**
@@ -404,8 +280,7 @@ export class HttpRequest {
    * `USE_X_FORWARDED_PORT`, else the server's port.
    */
   getPort(): string {
-    const forwarded = this.app?.settings.USE_X_FORWARDED_PORT ? this.headers.get('x-forwarded-port') : null;
-    return forwarded ?? String(this.serverPort);
+    return requestPort(this);
   }
 
   /** The `Accept` header's media ranges, most preferred first (a missing header accepts everything). */
@@ -493,25 +368,6 @@ export class HttpRequest {
 
   #maxFields(): number {
     return this.app?.settings.DATA_UPLOAD_MAX_NUMBER_FIELDS ?? 1000;
-  }
-
-  #buildMeta(): Record<string, string> {
-    const meta: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
-      REQUEST_METHOD: this.method,
-      PATH_INFO: this.path,
-      QUERY_STRING: this.queryString,
-      REMOTE_ADDR: this.remoteAddress,
-      SERVER_PORT: String(this.serverPort),
-      SERVER_NAME: splitDomainPort(this.rawHost())[0] || 'localhost',
-      SERVER_PROTOCOL: this.#serverProtocol,
-      'wsgi.url_scheme': this.#connectionScheme,
-    });
-    for (const [name, value] of this.headers) {
-      if (name === 'content-type') meta.CONTENT_TYPE = value;
-      else if (name === 'content-length') meta.CONTENT_LENGTH = value;
-      else meta[`HTTP_${name.toUpperCase().replace(/-/g, '_')}`] = value;
-    }
-    return meta;
   }
 }
 

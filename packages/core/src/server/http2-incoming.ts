@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { HttpRequest, type Http2UpgradeContext } from '../http/request';
+import { HttpRequest } from '../http/request';
+import type { Http2UpgradeContext } from '../http/upgrade-context';
 import { splitTarget } from './incoming';
 
 /**

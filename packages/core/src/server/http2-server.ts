@@ -10,7 +10,8 @@ import {
 import { finished, type Duplex } from 'node:stream';
 import { ClientDisconnected } from '../exceptions';
 import { filesOf, type ParsedForm } from '../http/body';
-import type { Http2UpgradeContext, HttpRequest } from '../http/request';
+import type { HttpRequest } from '../http/request';
+import type { Http2UpgradeContext } from '../http/upgrade-context';
 import type { HttpResponse } from '../http/response';
 import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';

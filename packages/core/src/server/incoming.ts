@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { BadRequest, ClientDisconnected, RequestDataTooBig } from '../exceptions';
 import { MultipartParser, type ParsedForm } from '../http/body';
-import { HttpRequest, receiveBody, type UpgradeContext } from '../http/request';
+import { HttpRequest, receiveBody } from '../http/request';
+import type { UpgradeContext } from '../http/upgrade-context';
 import type { ResolvedSettings } from '../settings';
 
 /**

@@ -3,7 +3,7 @@ import type { Http2Server } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { filesOf, type ParsedForm } from '../http/body';
-import type { Http1UpgradeContext, HttpRequest } from '../http/request';
+import type { HttpRequest } from '../http/request';
 import type { HttpResponse } from '../http/response';
 import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
@@ -18,8 +18,10 @@ import {
   requestFromIncoming,
 } from './incoming';
 import { lingerOnClose } from './lingering-close';
+import { NodeUpgrade } from './node-upgrade';
 import { writeBareStatus, writeRawResponse, writeResponse } from './outgoing';
 import { releaseOnSecondCall } from './temporary-files';
+import { checkingInterval } from './timeouts';
 import { Http2Transport } from './http2-server';
 import { createNodeServer, type HttpServer, type ListenOptions } from './transports';
 
@@ -371,67 +373,5 @@ export class NodeServer {
     lingerOnClose(socket as Socket);
     writeBareStatus(socket, 408);
     (socket as Socket).destroySoon();
-  }
-}
-
-/**
- * How often Node looks for requests past their timeouts: a tenth of the shorter one, within
- * [10 ms, 1 s], so a timeout is enforced within 10% of its value instead of Node's 30 s rounds.
- */
-function checkingInterval(settings: ResolvedSettings): number {
-  const timeouts = [settings.REQUEST_HEADERS_TIMEOUT, settings.REQUEST_TIMEOUT].filter((ms) => ms > 0);
-  if (timeouts.length === 0) return 1000;
-  return Math.min(1000, Math.max(10, Math.floor(Math.min(...timeouts) / 10)));
-}
-
-/**
- * An upgrade request's socket until a handshake takes it over. Until then socket errors are ours to
- * report; from then on they are the new owner's (ws reports them), and what only the handshake
- * needed (the parsed request, the bytes after its head, our listener) is let go, so an idle
- * WebSocket keeps none of it.
- */
-class NodeUpgrade implements Http1UpgradeContext {
-  handshake: { readonly incoming: IncomingMessage; readonly head: Buffer } | null;
-  #onError: ((error: Error) => void) | null;
-  readonly #logger: Logger;
-
-  constructor(
-    incoming: IncomingMessage,
-    readonly socket: Duplex,
-    head: Buffer,
-    logger: Logger,
-  ) {
-    this.handshake = { incoming, head };
-    this.#logger = logger;
-    const target = incoming.url ?? '';
-    this.#onError = (error) =>
-      logger.warn(`Socket error during upgrade of ${escapeForLog(target)}: ${escapeForLog(error.message)}`);
-    socket.on('error', this.#onError);
-  }
-
-  get upgraded(): boolean {
-    return this.handshake === null;
-  }
-
-  /**
-   * Writes the answer to the handshake request, unless the socket was handed over: after a 101 it
-   * belongs to the WebSocket, and no HTTP bytes may follow. The writer answers a response it cannot
-   * write with a bare 500 itself; only if even that throws (a logger that throws) is the socket dropped.
-   */
-  deliver(response: HttpResponse): void {
-    const handshake = this.handshake;
-    if (handshake === null) return;
-    try {
-      writeRawResponse(this.socket, response, this.#logger, handshake.incoming);
-    } catch {
-      this.socket.destroy();
-    }
-  }
-
-  handOver(): void {
-    if (this.handshake === null) return;
-    this.handshake = null;
-    this.socket.off('error', this.#onError!);
-    this.#onError = null;
   }
 }

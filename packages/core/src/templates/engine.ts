@@ -36,7 +36,7 @@ declare module '../settings' {
   }
 }
 
-declare module '../http/request' {
+declare module '../http/request-types' {
   interface RequestApp {
     /** The configured engines (`TEMPLATES`), where a `TemplateResponse` finds its template. */
     readonly templates: TemplateEngine;

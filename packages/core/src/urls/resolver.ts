@@ -1,5 +1,5 @@
 import { Http404, ImproperlyConfigured, NoReverseMatch } from '../exceptions';
-import type { ResolverMatch } from '../http/request';
+import type { ResolverMatch } from '../http/request-types';
 import { NamespaceTree } from './namespaces';
 import {
   urlpatternsOf,
