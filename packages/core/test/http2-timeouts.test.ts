@@ -32,7 +32,7 @@ interface Listening {
   port: number;
 }
 
-async function listen(settings: Settings, withTls = false): Promise<Listening> {
+async function listen(settings: Omit<Settings, 'ROOT_URLCONF'>, withTls = false): Promise<Listening> {
   const { app, logger } = createLoggedApp({ ROOT_URLCONF: ROUTES, ...settings });
   const server = await app.listen({ port: 0, http2: true, ...(withTls ? { tls } : {}) });
   return { app, logger, port: (server.address() as AddressInfo).port };
