@@ -7,6 +7,7 @@ import {
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
+import type { Socket } from 'node:net';
 import { finished, type Duplex } from 'node:stream';
 import { ClientDisconnected } from '../exceptions';
 import { filesOf, type ParsedForm } from '../http/body';
@@ -16,6 +17,7 @@ import type { HttpResponse } from '../http/response';
 import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
 import { requestFromHttp2Stream } from './http2-incoming';
+import { headLimitOf, headTimeoutLine, SessionTimeouts, type HeadLimit } from './http2-timeouts';
 import { writeHttp2BareStatus, writeHttp2Response } from './http2-outgoing';
 import { releaseOnSecondCall } from './temporary-files';
 import { BodyReading, checkDeclaredLength, readRequestBody } from './incoming';
@@ -30,6 +32,13 @@ export interface Http2ServedApplication {
   respond(request: HttpRequest): HttpResponse | Promise<HttpResponse>;
   respondToError(request: HttpRequest, error: unknown): HttpResponse;
   checkHead(request: HttpRequest): HttpResponse | null;
+}
+
+/** A connection being handed to Node's HTTP/2 server: the socket, when it arrived, from where. */
+interface Accepting {
+  readonly socket: Duplex | null;
+  readonly at: number;
+  readonly address: string | undefined;
 }
 
 /** `:protocol` of an extended CONNECT that opens a WebSocket (RFC 8441 section 4). */
@@ -54,18 +63,28 @@ const Status = {
  * of headers are advertised in SETTINGS and enforced by Node (a stream past them is refused with
  * RST_STREAM); HTTP/2 flow control holds back a peer's DATA until a body is read, and nothing is
  * sent faster than the peer's window lets it through, so a peer that never reads holds at most one
- * window per stream.
+ * window per stream. The time limits are HTTP/1.1's: `REQUEST_HEADERS_TIMEOUT` for a connection's
+ * first request head and `KEEP_ALIVE_TIMEOUT` between streams (see {@link SessionTimeouts}), and
+ * `REQUEST_TIMEOUT` for each stream's body.
  */
 export class Http2Transport {
   readonly #app: Http2ServedApplication;
   readonly #server: Http2Server;
+  readonly #headLimit: HeadLimit | null;
   readonly #sessions = new Set<ServerHttp2Session>();
-  /** How many streams each connection has open: an idle one (none) may be closed on its timeout. */
-  readonly #openStreams = new WeakMap<Http2Session, number>();
+  /** Each connection's time limits: the first request head, then keep-alive between streams. */
+  readonly #timeouts = new WeakMap<Http2Session, SessionTimeouts>();
+  /**
+   * When the connection being handed to Node's server arrived, and from where (its `session` event
+   * comes within `accept`). The address is read here: Node wraps an h2c connection (a plain Duplex)
+   * in a socket of its own, which knows no peer address.
+   */
+  #accepting: Accepting | null = null;
 
   constructor(app: Http2ServedApplication) {
     this.#app = app;
     const settings = app.settings;
+    this.#headLimit = headLimitOf(settings);
     const server = createServer({
       settings: {
         enableConnectProtocol: true,
@@ -73,17 +92,13 @@ export class Http2Transport {
         maxHeaderListSize: settings.HTTP2_MAX_HEADER_LIST_SIZE,
       },
     });
-    const keepAlive = settings.KEEP_ALIVE_TIMEOUT;
     server.on('session', (session: ServerHttp2Session) => {
       this.#sessions.add(session);
-      this.#openStreams.set(session, 0);
       session.once('close', () => this.#sessions.delete(session));
-      // KEEP_ALIVE_TIMEOUT, as for HTTP/1.1: a connection with no stream open (no request in flight,
-      // no WebSocket) that stays silent that long is closed (GOAWAY).
-      if (keepAlive > 0)
-        session.setTimeout(keepAlive, () => {
-          if (this.#openStreams.get(session) === 0) session.close();
-        });
+      // Not through accept() (someone emitted `connection` on `server` itself): timed from now.
+      const accepting = this.#accepting ?? { socket: null, at: performance.now(), address: undefined };
+      const connection = { ...accepting, elapsed: performance.now() - accepting.at };
+      this.#timeouts.set(session, new SessionTimeouts(session, settings, app.logger, connection));
       // A peer that breaks the protocol: nghttp2 answers it (GOAWAY); nothing more to do than note it.
       session.on('error', (error: Error) =>
         app.logger.warn(`HTTP/2 connection error: ${escapeForLog(error.message)}`),
@@ -100,9 +115,36 @@ export class Http2Transport {
     return this.#server;
   }
 
-  /** Serves HTTP/2 on `socket`, whose first bytes (the connection preface) are still unread. */
-  accept(socket: Duplex): void {
+  /**
+   * How long a new connection has to send its first request head (`null`: no limit). It counts from
+   * when the connection arrived, so the time spent telling h2c from HTTP/1.1 is part of it.
+   */
+  get headLimit(): HeadLimit | null {
+    return this.#headLimit;
+  }
+
+  /**
+   * Serves HTTP/2 on `socket`, whose first bytes (the connection preface) are still unread;
+   * `acceptedAt` (`performance.now()`) is when the connection arrived, for {@link headLimit}.
+   */
+  accept(socket: Duplex, acceptedAt: number = performance.now()): void {
+    // Node's server creates the session, and emits `session`, within this call.
+    this.#accepting = { socket, at: acceptedAt, address: (socket as Partial<Socket>).remoteAddress };
     this.#server.emit('connection', socket);
+    this.#accepting = null;
+  }
+
+  /**
+   * A cleartext connection that did not send enough to be told HTTP/2 from HTTP/1.1 within
+   * {@link headLimit}: one line, and the socket dropped (there is no session to say GOAWAY).
+   */
+  dropUnrouted(socket: Socket, sentSomething: boolean): void {
+    const limit = this.#headLimit;
+    if (limit !== null) {
+      const what = sentSomething ? 'did not send the HTTP/2 connection preface' : 'sent nothing';
+      this.#app.logger.warn(headTimeoutLine(socket.remoteAddress, what, limit));
+    }
+    socket.destroy();
   }
 
   /** Sends GOAWAY on every connection: no new streams, the open ones (WebSockets too) carry on. */
@@ -117,10 +159,7 @@ export class Http2Transport {
 
   #serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     const session = stream.session;
-    if (session !== undefined) {
-      this.#openStreams.set(session, (this.#openStreams.get(session) ?? 0) + 1);
-      stream.once('close', () => this.#openStreams.set(session, (this.#openStreams.get(session) ?? 1) - 1));
-    }
+    if (session !== undefined) this.#timeouts.get(session)?.streamOpened(stream);
     // A peer that resets a stream (RST_STREAM) is a client that left: the stream's readers see the
     // end, and nothing is reported as an error.
     stream.on('error', ignoreStreamError);

@@ -45,7 +45,7 @@ export function createNodeServer(
 ): HttpServer {
   if (options.tls === undefined) {
     const server = createHttp1Server(serverOptions);
-    if (http2 !== null) routeByPreface(server, http2, serverOptions.headersTimeout ?? 0);
+    if (http2 !== null) routeByPreface(server, http2);
     return server;
   }
   const server = createHttpsServer({
@@ -76,24 +76,28 @@ function routeByAlpn(server: HttpsServer, http2: Http2Transport): void {
 
 /**
  * Cleartext: reads the first bytes of each connection, puts them back, and hands the connection
- * to HTTP/2 when they are the preface, to Node's HTTP/1.1 parser otherwise. A connection that sends
- * nothing within `headersTimeout` (`REQUEST_HEADERS_TIMEOUT`; 0: no limit) is closed, as Node's
- * parser would have closed it had it been handed the connection at once.
+ * to HTTP/2 when they are the preface, to Node's HTTP/1.1 parser otherwise. A connection that has
+ * not sent enough to tell within the first head's limit (`REQUEST_HEADERS_TIMEOUT`) is closed with
+ * one line, as Node's parser would have closed it had it been handed the connection at once; one
+ * handed to HTTP/2 has what is left of that limit for its first request head.
  */
-function routeByPreface(server: Http1Server, http2: Http2Transport, headersTimeout: number): void {
+function routeByPreface(server: Http1Server, http2: Http2Transport): void {
   const http1 = takeListener(server, 'connection');
+  const limit = http2.headLimit;
   server.prependListener('connection', (socket: Socket) => {
-    if (headersTimeout > 0) socket.setTimeout(headersTimeout, () => socket.destroy());
+    const acceptedAt = performance.now();
     let seen: Buffer = Buffer.alloc(0);
+    // A deadline, not socket.setTimeout(): that one counts silence, which a byte now and then resets.
+    const timer =
+      limit === null ? null : setTimeout(() => http2.dropUnrouted(socket, seen.length > 0), limit.ms);
     const onData = (chunk: Buffer): void => {
       seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
       const compared = Math.min(seen.length, PREFACE_START.length);
       const isPreface = seen.subarray(0, compared).equals(PREFACE_START.subarray(0, compared));
       if (isPreface && compared < PREFACE_START.length) return;
       stop();
-      if (headersTimeout > 0) socket.setTimeout(0);
       if (isPreface) {
-        http2.accept(replayingStream(socket, seen));
+        http2.accept(replayingStream(socket, seen), acceptedAt);
         return;
       }
       socket.pause();
@@ -102,12 +106,20 @@ function routeByPreface(server: Http1Server, http2: Http2Transport, headersTimeo
       socket.resume();
     };
     const stop = (): void => {
+      if (timer !== null) clearTimeout(timer);
       socket.off('data', onData);
+      socket.off('end', onEnd);
       socket.off('error', stop);
       socket.off('close', stop);
     };
+    // Node's server keeps a socket open after the peer's FIN (allowHalfOpen); nobody would end it.
+    const onEnd = (): void => {
+      stop();
+      socket.destroy();
+    };
     socket.on('data', onData);
-    // A connection that fails or closes before its first bytes arrive is nobody's.
+    // A connection that ends, fails or closes before it can be told apart is nobody's.
+    socket.on('end', onEnd);
     socket.on('error', stop);
     socket.on('close', stop);
   });
