@@ -124,7 +124,7 @@ parts.splice(
     target.measured === null
       ? `| ${target.label} | not measured | - | - | - |`
       : `| ${target.label} | ${figure(target.measured, target)} | ${figure(target.bound, target)}${
-          target.below ? ' (Fastify)' : ''
+          target.below ? ` (${target.below.label ?? target.below.row})` : ''
         } | ${target.met ? 'yes' : 'no'} | ${target.met ? '-' : `${(target.shortfall * 100).toFixed(0)}%`} |`,
   ),
   '',

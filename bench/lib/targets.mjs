@@ -30,7 +30,7 @@ export const TARGETS = [
     row: 'manouche, Django default middleware',
     key: 'cpu',
     // Less CPU per request than Fastify's row of the same table.
-    below: { row: 'fastify, equivalent plugins' },
+    below: { row: 'fastify, equivalent plugins', label: 'Fastify' },
   })),
   {
     label: 'WebSocket echo: CPU efficiency >= 0.95x bare ws',
@@ -45,7 +45,7 @@ export const TARGETS = [
     file: 'ws-echo.json',
     row: 'manouche acceptWebsocket view',
     key: 'cpu',
-    below: { row: 'ws (bare), for await over decoded text' },
+    below: { row: 'ws (bare), for await over decoded text', label: 'ws, same work' },
   },
   {
     label: 'Idle memory per WebSocket <= 1.2x bare ws (RSS)',

@@ -36,6 +36,8 @@ function describeRequest(request: HttpRequest): HttpResponse {
       form: request.POST.get('name'),
       headers: [...request.headers].map(([name]) => name),
       meta: Object.keys(request.META),
+      remoteAddress: request.META.REMOTE_ADDR,
+      serverPort: request.META.SERVER_PORT,
     }),
     { contentType: 'application/json' },
   );
@@ -108,6 +110,8 @@ describe('app.listen({ tls, http2: true }): HTTP/2 over TLS', () => {
       scheme: 'https',
       secure: true,
       host: `127.0.0.1:${served.port}`,
+      remoteAddress: '127.0.0.1',
+      serverPort: String(served.port),
     });
   });
 
@@ -238,6 +242,19 @@ describe('app.listen({ http2: true }): cleartext HTTP/2 (h2c) and HTTP/1.1 on on
         scheme: 'http',
         secure: false,
         cookies: { a: '1', b: '2' },
+      });
+    } finally {
+      session.close();
+    }
+  });
+
+  it("gives an h2c request the client's address and the server's port in META", async () => {
+    const session = await openSession(`http://127.0.0.1:${served.port}`);
+    try {
+      const answer = await request(session, { ':path': '/echo/' });
+      expect(JSON.parse(answer.body)).toMatchObject({
+        remoteAddress: '127.0.0.1',
+        serverPort: String(served.port),
       });
     } finally {
       session.close();

@@ -1,8 +1,23 @@
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { HttpRequest } from '../http/request';
 import type { Http2UpgradeContext } from '../http/upgrade-context';
 import { splitTarget } from './incoming';
+
+/** Where a connection comes from and arrives: what `META` says of it. */
+interface Peer {
+  readonly remoteAddress: string | undefined;
+  readonly localPort: number | undefined;
+}
+
+// Node serves an h2c connection (handed over as a plain Duplex) through a socket of its own that
+// knows no addresses: the server notes them per session when it accepts the connection.
+const peers = new WeakMap<Http2Session, Peer>();
+
+/** Notes where `session`'s connection comes from: `socket` is the connection as accepted. */
+export function rememberPeer(session: Http2Session, socket: Partial<Peer>): void {
+  peers.set(session, { remoteAddress: socket.remoteAddress, localPort: socket.localPort });
+}
 
 /**
  * Builds the `HttpRequest` for an HTTP/2 stream the same way `requestFromIncoming` does for an
@@ -28,6 +43,9 @@ export function requestFromHttp2Stream(
   if (authority !== undefined) fields.host = authority;
   const { path, queryString } = splitTarget(headers[':path'] ?? '/');
   const socket = stream.session?.socket;
+  // A TLS socket knows its addresses; an h2c connection's are the ones noted when it was accepted.
+  const peer: Partial<Peer> | undefined =
+    socket?.remoteAddress !== undefined ? socket : peers.get(stream.session!);
   return new HttpRequest({
     method: upgrade === null ? headers[':method'] : 'GET',
     path,
@@ -35,8 +53,8 @@ export function requestFromHttp2Stream(
     headers: fields,
     headersAreLowerCase: true,
     scheme: (socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http',
-    remoteAddress: socket?.remoteAddress,
-    serverPort: socket?.localPort,
+    remoteAddress: peer?.remoteAddress,
+    serverPort: peer?.localPort,
     upgrade,
     serverProtocol: 'HTTP/2.0',
   });

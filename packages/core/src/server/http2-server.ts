@@ -16,7 +16,7 @@ import type { Http2UpgradeContext } from '../http/upgrade-context';
 import type { HttpResponse } from '../http/response';
 import { escapeForLog, type Logger } from '../log';
 import type { ResolvedSettings } from '../settings';
-import { requestFromHttp2Stream } from './http2-incoming';
+import { rememberPeer, requestFromHttp2Stream } from './http2-incoming';
 import { headLimitOf, headTimeoutLine, SessionTimeouts, type HeadLimit } from './http2-timeouts';
 import { writeHttp2BareStatus, writeHttp2Response } from './http2-outgoing';
 import { releaseOnSecondCall } from './temporary-files';
@@ -99,6 +99,7 @@ export class Http2Transport {
       const accepting = this.#accepting ?? { socket: null, at: performance.now(), address: undefined };
       const connection = { ...accepting, elapsed: performance.now() - accepting.at };
       this.#timeouts.set(session, new SessionTimeouts(session, settings, app.logger, connection));
+      if (accepting.socket !== null) rememberPeer(session, accepting.socket as Partial<Socket>);
       // A peer that breaks the protocol: nghttp2 answers it (GOAWAY); nothing more to do than note it.
       session.on('error', (error: Error) =>
         app.logger.warn(`HTTP/2 connection error: ${escapeForLog(error.message)}`),
