@@ -20,27 +20,12 @@ import type { ConnectionContext, WebSocketConnection } from './connection';
  * once the connection has ended, to the `101` response the outgoing middleware sees.
  */
 export function serveConnection(request: HttpRequest, body: () => unknown): Promise<HttpResponse> {
-  const connection = request.websocket as WebSocketConnection;
   // Promise chains rather than an async function: this waits as long as the connection lives, and a
   // suspended async function costs an idle connection several times what two reactions do.
-  let ended: unknown;
-  try {
-    ended = body();
-  } catch (error) {
-    ended = Promise.reject(error);
-  }
-  return Promise.resolve(ended).then(
-    () => {
-      connection.close(CloseCode.NORMAL);
-      return connection.ended.then(() => switchingProtocols(connection));
-    },
-    (error: unknown) => {
-      connection.close(CloseCode.INTERNAL_ERROR, 'internal error');
-      return connection.ended.then(() => {
-        throw error;
-      });
-    },
-  );
+  return runBody(body).then(
+    (value) => CONNECTION_ENDING.returned(request, value),
+    (error: unknown) => CONNECTION_ENDING.threw(request, error),
+  ) as Promise<HttpResponse>;
 }
 
 /**
@@ -51,6 +36,11 @@ export function serveConnection(request: HttpRequest, body: () => unknown): Prom
  */
 export function serveConnectionInViewLayer(request: HttpRequest, body: () => unknown): Promise<unknown> {
   setViewEnding(request, CONNECTION_ENDING);
+  return runBody(body);
+}
+
+/** The body's answer as a promise; one that throws at once rejects it. */
+function runBody(body: () => unknown): Promise<unknown> {
   try {
     return Promise.resolve(body());
   } catch (error) {
@@ -58,6 +48,7 @@ export function serveConnectionInViewLayer(request: HttpRequest, body: () => unk
   }
 }
 
+/** The view body ended: close with 1000 (returned) or 1011 (threw), then the `101` or the exception. */
 const CONNECTION_ENDING: ViewEnding = {
   returned(request) {
     const connection = request.websocket as WebSocketConnection;
