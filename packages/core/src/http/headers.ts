@@ -186,6 +186,19 @@ export class ResponseHeaders {
     return object;
   }
 
+  /**
+   * Copies every header but those named in `except` (lower case) into `target` under its lower-case
+   * name, as HTTP/2 sends them; returns `target`.
+   */
+  copyLowerCaseInto<T extends Record<string, unknown>>(target: T, except: ReadonlySet<string>): T {
+    for (const [lower, entry] of this.#entries) {
+      if (except.has(lower)) continue;
+      if (lower === '__proto__') Object.defineProperty(target, lower, ownValue(entry[1]));
+      else (target as Record<string, unknown>)[lower] = entry[1];
+    }
+    return target;
+  }
+
   /** Appends `name, value, name, value...` to `list` (the flat form of a raw header list). */
   appendFlat(list: string[]): string[] {
     for (const entry of this.#entries.values()) list.push(entry[0], entry[1]);

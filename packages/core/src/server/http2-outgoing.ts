@@ -2,7 +2,7 @@ import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'nod
 import { contentForWire, type HttpResponse } from '../http/response';
 import type { StreamingHttpResponse } from '../http/streaming-response';
 import type { Logger } from '../log';
-import { bareBody, headerObject, statusHasBody, streamResponseBody } from './outgoing';
+import { bareBody, statusHasBody, streamResponseBody } from './outgoing';
 
 const FAILED_WRITE_STATUS = 500;
 
@@ -24,11 +24,12 @@ const CONNECTION_SPECIFIC = new Set([
  * connection-specific ones, no reason phrase (HTTP/2 has none).
  */
 function http2Head(response: HttpResponse, bodyLength: number | null): OutgoingHttpHeaders {
-  const head: OutgoingHttpHeaders = { [constants.HTTP2_HEADER_STATUS]: response.statusCode };
-  for (const [name, value] of Object.entries(headerObject(response, bodyLength))) {
-    const lower = name.toLowerCase();
-    if (!CONNECTION_SPECIFIC.has(lower)) head[lower] = value;
-  }
+  const head: OutgoingHttpHeaders = response.headers.copyLowerCaseInto(
+    { [constants.HTTP2_HEADER_STATUS]: response.statusCode },
+    CONNECTION_SPECIFIC,
+  );
+  if (response.cookies.size > 0) head['set-cookie'] = [...response.cookies.values()];
+  if (bodyLength !== null && head['content-length'] === undefined) head['content-length'] = bodyLength;
   return head;
 }
 
