@@ -18,11 +18,6 @@ import { setDefaultSecret } from './signing';
 import { setDefaultResolver } from './urls/reverse';
 import { inspectViews } from './views/inspect';
 
-/**
- * A Manouche application: the settings, the URL conf and the middleware stack, all loaded once by
- * {@link createApp}. `handle()` runs one request in process; `listen()` serves HTTP and WebSocket
- * upgrades on one port.
- */
 /** Where {@link Application.respondTo} hands a response: `deliver` writes it and never throws. */
 export interface ResponseSink {
   deliver(response: HttpResponse): void;
@@ -34,6 +29,11 @@ function deliverWhenReady(answer: MaybePromise<HttpResponse>, sink: ResponseSink
   else sink.deliver(answer);
 }
 
+/**
+ * A Manouche application: the settings, the URL conf and the middleware stack, all loaded once by
+ * {@link createApp}. `handle()` runs one request in process; `listen()` serves HTTP and WebSocket
+ * upgrades on one port.
+ */
 export class Application {
   /** The settings with defaults filled in. Read per request, so changing them takes effect at once. */
   readonly settings: ResolvedSettings;

@@ -2,7 +2,7 @@
  * `@manouche/core`: Django's settings, request/response, URL routing and middleware handler for Node.
  * This file only re-exports; each concept lives in its own module.
  */
-export { Application, createApp } from './application';
+export { Application, createApp, type ResponseSink } from './application';
 export type { HttpServer, ListenOptions, TlsOptions } from './server/node-server';
 export { createSelfSignedCertificate } from './server/self-signed';
 

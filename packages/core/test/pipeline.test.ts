@@ -5,7 +5,10 @@ import {
   MiddlewareMixin,
   PermissionDenied,
   SessionMiddleware,
+  setViewEnding,
+  setViewRunner,
   type SessionStore,
+  type ViewEnding,
   path,
   type GetResponse,
   type LegacyMiddleware,
@@ -230,5 +233,90 @@ describe('getResponse in MIDDLEWARE', () => {
     };
     expect((await appWith({ MIDDLEWARE: [outer, throwing] }).handle(request())).statusCode).toBe(403);
     expect(outerSaw).toBe(403);
+  });
+});
+
+describe('app.respondTo()', () => {
+  it('delivers in the same tick when every layer answered synchronously, in both modes', () => {
+    for (const stack of [{ MIDDLEWARE: [passThrough] }, { MIDDLEWARE_CLASSES: [SyncHooks] }]) {
+      const delivered: HttpResponse[] = [];
+      appWith(stack).respondTo(request(), { deliver: (response) => delivered.push(response) });
+      expect(delivered.map((response) => response.text)).toEqual(['hello']);
+    }
+  });
+
+  it('delivers once, later, what a view that answers later answered', async () => {
+    const delivered: HttpResponse[] = [];
+    const app = createLoggedApp({
+      ROOT_URLCONF: [path('', async () => new HttpResponse('later'))],
+      MIDDLEWARE: [passThrough],
+    }).app;
+    app.respondTo(request(), { deliver: (response) => delivered.push(response) });
+    expect(delivered).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(delivered.map((response) => response.text)).toEqual(['later']);
+  });
+
+  it('delivers the converted error of a view that fails later, as respond() answers it', async () => {
+    const failing = async (): Promise<HttpResponse> => {
+      throw new PermissionDenied('later');
+    };
+    const app = createLoggedApp({ ROOT_URLCONF: [path('', failing)], MIDDLEWARE: [passThrough] }).app;
+    const delivered = await new Promise<HttpResponse>((resolve) =>
+      app.respondTo(request(), { deliver: resolve }),
+    );
+    expect(delivered.statusCode).toBe(403);
+    expect((await app.handle(request())).statusCode).toBe(403);
+  });
+});
+
+describe('setViewEnding()', () => {
+  /** A middleware whose runner starts the view itself and leaves what its answer becomes to `ending`. */
+  function endingWith(ending: ViewEnding, seen: string[]): typeof MiddlewareMixin {
+    return class extends MiddlewareMixin {
+      override processRequest(r: HttpRequest): null {
+        setViewRunner(r, (req, view, params) => {
+          setViewEnding(req, ending);
+          return Promise.resolve(view(req, params));
+        });
+        return null;
+      }
+      override processException(_r: HttpRequest, error: unknown): HttpResponse {
+        seen.push(`processException ${(error as Error).message}`);
+        return new HttpResponse('handled', { status: 500 });
+      }
+      override processResponse(_r: HttpRequest, response: HttpResponse): HttpResponse {
+        seen.push(`processResponse ${response.text}`);
+        return response;
+      }
+    };
+  }
+
+  it("gives processResponse what the ending made of the view's answer, in both modes", async () => {
+    for (const mode of ['MIDDLEWARE', 'MIDDLEWARE_CLASSES'] as const) {
+      const seen: string[] = [];
+      const ending: ViewEnding = {
+        returned: (_r, value) => new HttpResponse(`ended after ${(value as HttpResponse).text}`),
+        threw: (_r, error) => {
+          throw error;
+        },
+      };
+      const app = appWith({ [mode]: [endingWith(ending, seen)] });
+      expect((await app.handle(request())).text).toBe('ended after hello');
+      expect(seen).toEqual(['processResponse ended after hello']);
+    }
+  });
+
+  it('lets processException see what the ending throws', async () => {
+    const seen: string[] = [];
+    const ending: ViewEnding = {
+      returned: () => Promise.reject(new Error('the connection failed')),
+      threw: (_r, error) => {
+        throw error;
+      },
+    };
+    const response = await appWith({ MIDDLEWARE: [endingWith(ending, seen)] }).handle(request());
+    expect(response.statusCode).toBe(500);
+    expect(seen).toEqual(['processException the connection failed', 'processResponse handled']);
   });
 });
