@@ -83,10 +83,16 @@ describe('REQUEST_HEADERS_TIMEOUT over HTTP/2', () => {
     }
   });
 
-  it('drops an h2c connection that sends nothing at all, with one line', async () => {
+  it('answers 408 and closes a cleartext connection that sends nothing at all, with one line', async () => {
     const { app, logger, port } = await listen({ REQUEST_HEADERS_TIMEOUT: 150 });
     try {
-      await rawConnection(port, '').closed;
+      const socket = connectTcp(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(received).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(received).toContain('Connection: close');
       expect(logger.at('warn')).toEqual([
         'Request Timeout: 127.0.0.1 sent nothing within REQUEST_HEADERS_TIMEOUT (150 ms)',
       ]);

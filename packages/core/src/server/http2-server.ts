@@ -19,6 +19,7 @@ import type { ResolvedSettings } from '../settings';
 import { rememberPeer, requestFromHttp2Stream } from './http2-incoming';
 import { headLimitOf, headTimeoutLine, SessionTimeouts, type HeadLimit } from './http2-timeouts';
 import { writeHttp2BareStatus, writeHttp2Response } from './http2-outgoing';
+import { writeBareStatus } from './outgoing';
 import { releaseOnSecondCall } from './temporary-files';
 import { BodyReading, checkDeclaredLength, readRequestBody } from './incoming';
 
@@ -137,7 +138,9 @@ export class Http2Transport {
 
   /**
    * A cleartext connection that did not send enough to be told HTTP/2 from HTTP/1.1 within
-   * {@link headLimit}: one line, and the socket dropped (there is no session to say GOAWAY).
+   * {@link headLimit}: one line. One that sent nothing gets the 408 Node's HTTP/1.1 server answers a
+   * silent connection (an HTTP/2 client that sent nothing has no preface to be wrong about); one
+   * that began the HTTP/2 preface is dropped (there is no session to say GOAWAY).
    */
   dropUnrouted(socket: Socket, sentSomething: boolean): void {
     const limit = this.#headLimit;
@@ -145,7 +148,12 @@ export class Http2Transport {
       const what = sentSomething ? 'did not send the HTTP/2 connection preface' : 'sent nothing';
       this.#app.logger.warn(headTimeoutLine(socket.remoteAddress, what, limit));
     }
-    socket.destroy();
+    if (sentSomething) {
+      socket.destroy();
+      return;
+    }
+    writeBareStatus(socket, Status.REQUEST_TIMEOUT);
+    socket.destroySoon();
   }
 
   /** Sends GOAWAY on every connection: no new streams, the open ones (WebSockets too) carry on. */
