@@ -16,6 +16,9 @@ type Waiter = (result: IteratorResult<Message>) => void;
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
+// The iterator's way in (not part of the connection's API): a key only this module holds.
+const NEXT_STEP = Symbol('manouche.nextStep');
+
 export abstract class ViewQueue {
   #queue: Message[] | null = null;
   // The length of the queued messages (characters for text, bytes for binary): what they hold.
@@ -68,7 +71,7 @@ export abstract class ViewQueue {
   }
 
   /** The next step of a `for await`: resolved from the delivery. */
-  nextStep(): Promise<IteratorResult<Message>> {
+  [NEXT_STEP](): Promise<IteratorResult<Message>> {
     const queued = this.#take();
     if (queued !== undefined) return Promise.resolve({ done: false, value: queued });
     if (this.#ended) return Promise.resolve(DONE);
@@ -160,7 +163,7 @@ class Messages implements AsyncIterator<Message> {
   }
 
   next(): Promise<IteratorResult<Message>> {
-    return this.#queue.nextStep();
+    return this.#queue[NEXT_STEP]();
   }
 
   return(): Promise<IteratorResult<Message>> {
