@@ -301,6 +301,17 @@ describe('HttpRequest in process', () => {
     expect(request.COOKIES.h).toBe('i');
   });
 
+  it("gives each request COOKIES of its own: a change to one request's is not seen by the next with the same header", () => {
+    const header = 'sessionid=abc%3Adef; csrftoken=xyz';
+    const first = new HttpRequest({ headers: { Cookie: header } });
+    expect(first.COOKIES).toEqual({ sessionid: 'abc:def', csrftoken: 'xyz' });
+    first.COOKIES.sessionid = 'changed';
+    delete first.COOKIES.csrftoken;
+    const second = new HttpRequest({ headers: { Cookie: header } });
+    expect(second.COOKIES).toEqual({ sessionid: 'abc:def', csrftoken: 'xyz' });
+    expect(Object.getPrototypeOf(second.COOKIES)).toBeNull();
+  });
+
   it('upper-cases the method and looks up hand-built headers case-insensitively', () => {
     const request = new HttpRequest({ method: 'post', headers: { 'X-Thing': 'a', 'X-Multi': ['1', '2'] } });
     expect(request.method).toBe('POST');
