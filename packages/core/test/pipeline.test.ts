@@ -307,6 +307,25 @@ describe('setViewEnding()', () => {
     }
   });
 
+  it('applies the ending too when a processView hook answered later', async () => {
+    const seen: string[] = [];
+    class LateProcessView extends MiddlewareMixin {
+      override async processView(): Promise<null> {
+        await new Promise((resolve) => setImmediate(resolve));
+        return null;
+      }
+    }
+    const ending: ViewEnding = {
+      returned: (_r, value) => new HttpResponse(`ended after ${(value as HttpResponse).text}`),
+      threw: (_r, error) => {
+        throw error;
+      },
+    };
+    const app = appWith({ MIDDLEWARE: [endingWith(ending, seen), LateProcessView] });
+    expect((await app.handle(request())).text).toBe('ended after hello');
+    expect(seen).toEqual(['processResponse ended after hello']);
+  });
+
   it('lets processException see what the ending throws', async () => {
     const seen: string[] = [];
     const ending: ViewEnding = {

@@ -49,23 +49,34 @@ export function setViewEnding(request: HttpRequest, ending: ViewEnding): void {
   viewEndings.set(request, ending);
 }
 
-/** What the view's settled answer becomes: its ending's result, when its runner set one. */
-function endView(request: HttpRequest, outcome: unknown, threw: boolean): unknown {
+/** The ending a runner set for the view it just started (taken: it applies once), if any. */
+function takeEnding(request: HttpRequest): ViewEnding | undefined {
   const ending = viewEndings.get(request);
+  if (ending !== undefined) viewEndings.delete(request);
+  return ending;
+}
+
+/** What the view's settled answer becomes: `ending`'s result, or the answer itself. */
+function endView(
+  request: HttpRequest,
+  ending: ViewEnding | undefined,
+  outcome: unknown,
+  threw: boolean,
+): unknown {
   if (ending === undefined) {
     if (threw) throw outcome;
     return outcome;
   }
-  viewEndings.delete(request);
   return threw ? ending.threw(request, outcome) : ending.returned(request, outcome);
 }
 
 /** A runner's answer with its ending applied now (where the answer is awaited by steps). */
 function withEnding(request: HttpRequest, answer: unknown): unknown {
-  if (!isPromiseLike(answer) || !viewEndings.has(request)) return answer;
+  const ending = takeEnding(request);
+  if (ending === undefined || !isPromiseLike(answer)) return answer;
   return Promise.resolve(answer).then(
-    (value) => endView(request, value, false),
-    (error: unknown) => endView(request, error, true),
+    (value) => endView(request, ending, value, false),
+    (error: unknown) => endView(request, ending, error, true),
   );
 }
 
@@ -159,16 +170,17 @@ export function createViewLayer(
     request: HttpRequest,
     match: Resolution,
     result: PromiseLike<unknown>,
+    ending: ViewEnding | undefined,
   ): Promise<HttpResponse> {
     return markSettled(
       Promise.resolve(result).then(
         (value) =>
           converted(request, () =>
-            runSteps(responseSteps(request, match, () => endView(request, value, false))),
+            runSteps(responseSteps(request, match, () => endView(request, ending, value, false))),
           ),
         (error: unknown) =>
           converted(request, () =>
-            runSteps(responseSteps(request, match, () => endView(request, error, true))),
+            runSteps(responseSteps(request, match, () => endView(request, ending, error, true))),
           ),
       ),
     );
@@ -207,7 +219,8 @@ export function createViewLayer(
       // by one reaction, not by suspended steps, which converts what it does not handle itself: the
       // wrapper around this layer then has nothing to add. What an idle connection holds is that
       // much smaller.
-      return answerLater(request, match, result);
+      // Only a runner sets an ending: a plain view's answer costs no lookup.
+      return answerLater(request, match, result, runner === undefined ? undefined : takeEnding(request));
     }
     return runSteps(responseSteps(request, match, () => result));
   };
